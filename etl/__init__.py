@@ -1,0 +1,1 @@
+"""ETL for the benzodiazepine overdose dashboard: publishers' raw files -> tidy tables in data/."""

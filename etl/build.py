@@ -1,0 +1,277 @@
+"""Build the processed tables in data/ from the raw files: parse, validate, cross-check, swap.
+
+Nothing in the output folder changes until every selected source has parsed and validated:
+tables are written to a temporary folder inside it, then moved into place one by one with
+os.replace (atomic on one filesystem) and the manifest last. A run that fails or is killed
+leaves the last good tables and manifest in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pandera.errors
+
+from etl.source import ParseResult, Source, SourceFormatError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = PROJECT_ROOT / "data"
+SHARED_RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
+MANIFEST_NAME = "manifest.json"
+
+# Order matters only for the progress display; every source is independent.
+SOURCE_MODULES: tuple[str, ...] = (
+    "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
+)
+
+
+class BuildError(Exception):
+    """The build stopped; data/ was left as it was. The message names file and problem."""
+
+
+def default_raw_dir() -> Path | None:
+    """The shared raw folder when it exists (developer machines and CI), else None."""
+    env = os.environ.get("BENZO_RAW_DIR")
+    if env:
+        return Path(env)
+    return SHARED_RAW if SHARED_RAW.is_dir() else None
+
+
+def load_source_module(name: str) -> ModuleType:
+    if name not in SOURCE_MODULES:
+        raise BuildError(f"unknown source {name!r}; known sources: {', '.join(SOURCE_MODULES)}")
+    return importlib.import_module(f"etl.{name}")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+            text=True, check=True, timeout=10).stdout.strip()
+        return commit or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@dataclass
+class SourceReport:
+    source_id: str
+    rows_in: int = 0
+    rows_out: int = 0
+    suppressed_cells: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    sources: list[SourceReport]
+    out_dir: Path
+    seconds: float
+
+
+def _check_raw_files(source: Source, folder: Path) -> list[dict[str, object]]:
+    if not folder.is_dir():
+        raise BuildError(f"{folder}: raw folder for source {source.id!r} is missing "
+                         f"(run `python -m etl fetch --source {source.id}` on a machine online)")
+    entries = []
+    for raw in source.files:
+        path = folder / raw.name
+        if not path.is_file():
+            raise BuildError(f"{path}: raw file missing (download it from {raw.url})")
+        if path.stat().st_size == 0:
+            raise BuildError(f"{path}: raw file is empty (0 bytes); expected the publisher's file "
+                             f"from {raw.url}")
+        digest = sha256_of(path)
+        entries.append({"name": raw.name, "url": raw.url, "bytes": path.stat().st_size,
+                        "sha256": digest, "matches_tested_vintage": digest == raw.sha256})
+    return entries
+
+
+def _validate(source: Source, result: ParseResult) -> None:
+    expected = {t.name for t in source.tables}
+    if set(result.tables) != expected:
+        raise BuildError(f"source {source.id}: parser returned tables {sorted(result.tables)}, "
+                         f"declared {sorted(expected)}")
+    for spec in source.tables:
+        frame = result.tables[spec.name]
+        if frame.empty:
+            raise BuildError(f"source {source.id}, table {spec.name}: no rows after parsing")
+        try:
+            result.tables[spec.name] = spec.schema.validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as err:
+            cases = err.failure_cases.head(10).to_string(max_colwidth=60)
+            raise BuildError(f"source {source.id}, table {spec.name}: schema check failed "
+                             f"({len(err.failure_cases)} failure cases; first ones):\n{cases}") from err
+
+
+def _file_sha(path: Path) -> str:
+    return sha256_of(path)
+
+
+def _suppressed_cells(frame: pd.DataFrame) -> int:
+    return int(frame["suppressed"].sum()) if "suppressed" in frame.columns else 0
+
+
+def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
+          only: list[str] | None = None, progress: bool = True) -> BuildReport:
+    """Parse, validate and write every selected source; see the module docstring for safety."""
+    from etl.checks import run_cross_checks  # noqa: PLC0415 (checks import source modules)
+
+    raw_dir = raw_dir or default_raw_dir()
+    if raw_dir is None or not Path(raw_dir).is_dir():
+        raise BuildError(f"raw folder {raw_dir or SHARED_RAW} not found: pass --raw-dir DIR "
+                         "or run `python -m etl fetch` first")
+    raw_dir = Path(raw_dir)
+    names = list(only) if only else list(SOURCE_MODULES)
+    modules = [load_source_module(n) for n in names]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    try:
+        reports, manifest_sources, manifest_tables = [], {}, {}
+        built: dict[str, pd.DataFrame] = {}
+        for module in modules:
+            report, files, result = _build_one(module, raw_dir, progress)
+            source: Source = module.SOURCE
+            for spec in source.tables:
+                frame = result.tables[spec.name]
+                target = staging / f"{spec.name}.parquet"
+                frame.to_parquet(target, index=False, engine="pyarrow", compression="zstd")
+                built[spec.name] = frame
+                manifest_tables[spec.name] = {
+                    "file": target.name, "source_id": source.id, "title": spec.title,
+                    "description": spec.description, "rows": len(frame),
+                    "columns": list(frame.columns), "suppressed_cells": _suppressed_cells(frame),
+                    "sha256": _file_sha(target),
+                }
+            manifest_sources[source.id] = _source_entry(source, files, report)
+            reports.append(report)
+        failures = run_cross_checks(built)
+        if failures:
+            raise BuildError("cross-checks failed:\n- " + "\n- ".join(failures))
+        manifest = _merge_manifest(out_dir, manifest_sources, manifest_tables)
+        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        for name in manifest_tables:
+            os.replace(staging / f"{name}.parquet", out_dir / f"{name}.parquet")
+        os.replace(staging / MANIFEST_NAME, out_dir / MANIFEST_NAME)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildReport(reports, out_dir, time.perf_counter() - started)
+
+
+def _build_one(module: ModuleType, raw_dir: Path, progress: bool
+               ) -> tuple[SourceReport, list[dict[str, object]], ParseResult]:
+    from tqdm import tqdm  # noqa: PLC0415
+
+    source: Source = module.SOURCE
+    started = time.perf_counter()
+    steps = ["check raw files", "parse", "validate"]
+    bar = tqdm(total=len(steps), desc=f"{source.id:<12}", disable=not progress, leave=True,
+               bar_format="{desc} {bar:20} {n_fmt}/{total_fmt} {postfix}")
+    try:
+        bar.set_postfix_str(steps[0])
+        folder = raw_dir / source.raw_folder
+        files = _check_raw_files(source, folder)
+        bar.update()
+        bar.set_postfix_str(steps[1])
+        try:
+            result: ParseResult = module.parse(folder)
+        except SourceFormatError as err:
+            raise BuildError(str(err)) from err
+        except UnicodeDecodeError as err:
+            raise BuildError(f"{folder}: a file is not in the expected text encoding "
+                             f"({err.encoding}): {err.reason} at byte {err.start}") from err
+        bar.update()
+        bar.set_postfix_str(steps[2])
+        _validate(source, result)
+        if hasattr(module, "checks"):
+            failures = module.checks(result.tables)
+            if failures:
+                raise BuildError(f"source {source.id}: checks failed:\n- " + "\n- ".join(failures))
+        bar.update()
+        bar.set_postfix_str("ok")
+    finally:
+        bar.close()
+    for entry in files:
+        if not entry["matches_tested_vintage"]:
+            result.warnings.append(f"{entry['name']}: sha256 differs from the tested vintage "
+                                   "(new download?); parsed and validated anyway")
+    report = SourceReport(
+        source.id, rows_in=result.rows_in,
+        rows_out=sum(len(t) for t in result.tables.values()),
+        suppressed_cells=sum(_suppressed_cells(t) for t in result.tables.values()),
+        warnings=list(result.warnings), seconds=time.perf_counter() - started)
+    return report, files, result
+
+
+def _source_entry(source: Source, files: list[dict[str, object]], report: SourceReport
+                  ) -> dict[str, object]:
+    return {
+        "title": source.title, "publisher": source.publisher, "landing_url": source.landing_url,
+        "license": source.license, "citation": source.citation, "coverage": source.coverage,
+        "definitions": list(source.definitions), "vintage": source.vintage,
+        "retrieved": source.retrieved, "raw_folder": source.raw_folder, "files": files,
+        "tables": [t.name for t in source.tables], "rows_in": report.rows_in,
+        "rows_out": report.rows_out, "suppressed_cells": report.suppressed_cells,
+        "warnings": report.warnings, "caveats": list(source.caveats),
+    }
+
+
+def _merge_manifest(out_dir: Path, sources: dict, tables: dict) -> dict[str, object]:
+    """Keep entries of sources not rebuilt in this run (`--source NAME`)."""
+    previous: dict = {}
+    path = out_dir / MANIFEST_NAME
+    if path.is_file():
+        try:
+            previous = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            previous = {}
+    merged_sources = {**previous.get("sources", {}), **sources}
+    merged_tables = {**previous.get("tables", {}), **tables}
+    return {
+        "schema_version": 1,
+        "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "code_version": code_version(),
+        "sources": merged_sources,
+        "tables": merged_tables,
+    }
+
+
+def format_summary(report: BuildReport) -> str:
+    """A plain-text table: rows in, rows out, suppressed cells, warnings, seconds per source."""
+    header = f"{'source':<14}{'rows in':>10}{'rows out':>10}{'suppressed':>12}{'warnings':>10}{'sec':>7}"
+    lines = [header, "-" * len(header)]
+    for r in report.sources:
+        lines.append(f"{r.source_id:<14}{r.rows_in:>10,}{r.rows_out:>10,}{r.suppressed_cells:>12,}"
+                     f"{len(r.warnings):>10}{r.seconds:>7.2f}")
+    lines.append("-" * len(header))
+    lines.append(f"{'total':<14}{sum(r.rows_in for r in report.sources):>10,}"
+                 f"{sum(r.rows_out for r in report.sources):>10,}"
+                 f"{sum(r.suppressed_cells for r in report.sources):>12,}"
+                 f"{sum(len(r.warnings) for r in report.sources):>10}{report.seconds:>7.2f}")
+    for r in report.sources:
+        for w in r.warnings:
+            lines.append(f"warning [{r.source_id}] {w}")
+    lines.append(f"wrote {report.out_dir}")
+    return "\n".join(lines)

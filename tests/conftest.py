@@ -1,0 +1,31 @@
+"""Shared fixtures: where the raw files are (tests that need them skip, saying why, when absent),
+where the small quirk fixtures are, and the processed data/ folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from etl.build import DEFAULT_OUT, default_raw_dir
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """The shared raw folder; skip (with the reason) on a fresh clone that lacks it."""
+    path = default_raw_dir()
+    if path is None or not path.is_dir():
+        pytest.skip("raw source files not found (../shared/data/raw or $BENZO_RAW_DIR): "
+                    "these tests parse the publishers' real files, which CI provides")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DEFAULT_OUT
