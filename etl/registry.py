@@ -56,6 +56,7 @@ DRUG_GROUPS: dict[str, DrugGroup] = {
                   "F10.0, T51.0–T51.9, X45, X65, Y15"),
         DrugGroup("all_causes", "All causes of death", "all ICD-10 codes"),
         DrugGroup("drugs_specified", "Records with drug(s) specified", "—"),
+        DrugGroup("not_applicable", "Not drug-specific", "—"),
     ]
 }
 

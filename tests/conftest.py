@@ -2,6 +2,7 @@
 where the small quirk fixtures are, and the processed data/ folder."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ def raw_dir() -> Path:
     """The shared raw folder; skip (with the reason) on a fresh clone that lacks it."""
     path = default_raw_dir()
     if path is None or not path.is_dir():
+        if os.environ.get("REQUIRE_RAW"):
+            pytest.fail("REQUIRE_RAW is set but the raw folder (../shared/data/raw) is missing")
         pytest.skip("raw source files not found (../shared/data/raw or $BENZO_RAW_DIR): "
                     "these tests parse the publishers' real files, which CI provides")
     return path

@@ -1,0 +1,104 @@
+"""Start the real app once (streamlit run dashboard.py on a free localhost port) and drive it with
+Debian's Chromium through Playwright. Skips, saying how to install the browser, where it is missing
+(CI sets REQUIRE_BROWSER=1 so there it fails instead)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+SCREENSHOTS = ROOT / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_streamlit(script: Path, port: int) -> subprocess.Popen:
+    """Start `streamlit run script` headless on 127.0.0.1:port and wait for its health check."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = ("Chromium not found at /usr/bin/chromium: install Debian's browser with "
+                   "`sudo apt-get install chromium` (or set CHROMIUM_PATH) to run browser tests")
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    port = _free_port()
+    proc = start_streamlit(ROOT / "dashboard.py", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A page whose requests to anything but localhost are aborted and recorded: the app must
+    work offline."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    pg.external_requests = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "ws://127.0.0.1")):
+            route.continue_()
+        else:
+            pg.external_requests.append(url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    yield pg
+    context.close()
