@@ -1,0 +1,33 @@
+"""Entry point: `streamlit run dashboard.py`. The one list of pages, in order, lives here."""
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Benzodiazepine overdose deaths in the U.S.",
+    page_icon=":material/monitoring:",
+    layout="wide",
+)
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview",
+            default=True),
+    st.Page("pages/opioids.py", title="Benzodiazepines and opioids", icon=":material/join:",
+            url_path="opioids"),
+    st.Page("pages/compare.py", title="Compared with other drugs", icon=":material/compare_arrows:",
+            url_path="compare"),
+    st.Page("pages/states.py", title="States", icon=":material/map:", url_path="states"),
+    st.Page("pages/who.py", title="Who is affected", icon=":material/groups:", url_path="who"),
+    st.Page("pages/illicit_nonfatal.py", title="Illicit benzodiazepines and nonfatal overdoses",
+            icon=":material/emergency:", url_path="illicit"),
+    st.Page("pages/about.py", title="About Klonopin and benzodiazepines", icon=":material/medication:",
+            url_path="about"),
+    st.Page("pages/explorer.py", title="Data explorer", icon=":material/table_chart:",
+            url_path="explorer"),
+    st.Page("pages/presenter.py", title="Presenter mode", icon=":material/slideshow:",
+            url_path="present"),
+    st.Page("pages/methods.py", title="Data and methods", icon=":material/description:",
+            url_path="methods"),
+]
+
+st.navigation(PAGES).run()
