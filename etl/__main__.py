@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from etl.build import DEFAULT_OUT, SOURCE_MODULES, BuildError, build, default_raw_dir, format_summary
+from etl.build import DEFAULT_OUT, SOURCE_MODULES, BuildError, build, format_summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
             print(format_summary(report))
         elif args.command == "fetch":
             from etl.fetch import fetch_sources
-            raw_dir = args.raw_dir or default_raw_dir() or Path("raw")
+            # The shared raw folder is read-only; downloads go to ./raw unless told otherwise.
+            raw_dir = args.raw_dir or Path("raw")
             for line in fetch_sources(raw_dir, args.source, progress=not args.quiet):
                 print(line)
         else:
@@ -40,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"data check passed: {args.out}")
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
-        print("data/ was left unchanged.", file=sys.stderr)
+        if args.command == "build":
+            print(f"{args.out} was left unchanged.", file=sys.stderr)
         return 1
     return 0
 

@@ -119,13 +119,37 @@ def _validate(source: Source, result: ParseResult) -> None:
         try:
             result.tables[spec.name] = spec.schema.validate(frame, lazy=True)
         except pandera.errors.SchemaErrors as err:
-            cases = err.failure_cases.head(10).to_string(max_colwidth=60)
-            raise BuildError(f"source {source.id}, table {spec.name}: schema check failed "
-                             f"({len(err.failure_cases)} failure cases; first ones):\n{cases}") from err
+            raise BuildError(f"source {source.id}, table {spec.name}: "
+                             f"{describe_schema_errors(err)}") from err
 
 
-def _file_sha(path: Path) -> str:
-    return sha256_of(path)
+def _remove_stale_staging(out_dir: Path, older_than_s: float = 600) -> None:
+    """Staging folders left by a killed run are garbage; a live one is younger than 10 min."""
+    now = time.time()
+    for stale in out_dir.glob(".build-*"):
+        if stale.is_dir() and now - stale.stat().st_mtime > older_than_s:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _remove_unreferenced_tables(out_dir: Path, manifest: dict) -> None:
+    """After the manifest is in place, older versions of the tables are no longer read."""
+    keep = {entry["file"] for entry in manifest["tables"].values()}
+    for path in out_dir.glob("*.parquet"):
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
+def describe_schema_errors(err: pandera.errors.SchemaErrors) -> str:
+    """One line per failed check (column, check, how many rows, example values), not per cell."""
+    cases = err.failure_cases
+    lines = []
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        examples = ", ".join(repr(v) for v in group["failure_case"].drop_duplicates().head(3))
+        rows = group["index"].dropna().drop_duplicates()
+        where = f" at rows {', '.join(str(int(r)) for r in rows.head(3))}" if len(rows) else ""
+        lines.append(f"- column {column or '(table)'}: check {check!s} failed for "
+                     f"{len(group)} value(s){where}; e.g. {examples}")
+    return "schema check failed:\n" + "\n".join(lines)
 
 
 def _suppressed_cells(frame: pd.DataFrame) -> int:
@@ -146,6 +170,7 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
     modules = [load_source_module(n) for n in names]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out_dir)
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
     try:
@@ -156,14 +181,19 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
             source: Source = module.SOURCE
             for spec in source.tables:
                 frame = result.tables[spec.name]
-                target = staging / f"{spec.name}.parquet"
-                frame.to_parquet(target, index=False, engine="pyarrow", compression="zstd")
+                staged = staging / f"{spec.name}.parquet"
+                frame.to_parquet(staged, index=False, engine="pyarrow", compression="zstd")
+                digest = sha256_of(staged)
+                # Content-addressed names: the manifest is the single commit point, so a run
+                # killed at any moment leaves the old manifest pointing at files that still exist.
+                target = staging / f"{spec.name}.{digest[:12]}.parquet"
+                staged.rename(target)
                 built[spec.name] = frame
                 manifest_tables[spec.name] = {
                     "file": target.name, "source_id": source.id, "title": spec.title,
                     "description": spec.description, "rows": len(frame),
                     "columns": list(frame.columns), "suppressed_cells": _suppressed_cells(frame),
-                    "sha256": _file_sha(target),
+                    "sha256": digest,
                 }
             manifest_sources[source.id] = _source_entry(source, files, report)
             reports.append(report)
@@ -172,9 +202,10 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
             raise BuildError("cross-checks failed:\n- " + "\n- ".join(failures))
         manifest = _merge_manifest(out_dir, manifest_sources, manifest_tables)
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        for name in manifest_tables:
-            os.replace(staging / f"{name}.parquet", out_dir / f"{name}.parquet")
-        os.replace(staging / MANIFEST_NAME, out_dir / MANIFEST_NAME)
+        for entry in manifest_tables.values():
+            os.replace(staging / entry["file"], out_dir / entry["file"])
+        os.replace(staging / MANIFEST_NAME, out_dir / MANIFEST_NAME)  # the commit point
+        _remove_unreferenced_tables(out_dir, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BuildReport(reports, out_dir, time.perf_counter() - started)

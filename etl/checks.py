@@ -20,7 +20,9 @@ def states_not_above_nation(tables: dict[str, pd.DataFrame]) -> list[str]:
     for name, frame in tables.items():
         if "geo_level" not in frame.columns:
             continue
-        counts = frame[frame["measure"].isin(["deaths", "visits"])]
+        # Month is NA for yearly rows, and NA index levels never match in a join: use 0.
+        counts = frame[frame["measure"].isin(["deaths", "visits"])].assign(
+            month=lambda f: f["month"].fillna(0))
         key = ["source_id", "definition", "measure", "drug_group", "period_type", "year",
                "month", "sex", "age_group", "race_ethnicity"]
         states = (counts[counts["geo_level"] == "state"]
