@@ -130,7 +130,8 @@ def tidy_frame(rows: pd.DataFrame, **constants: object) -> pd.DataFrame:
     out["year"] = out["year"].astype("int64")
     out["value"] = out["value"].astype("float64")
     for flag in ("suppressed", "unreliable", "provisional", "predicted", "censored"):
-        out[flag] = out[flag].astype(bool)
+        # A blank flag means "not flagged"; bool(NaN) would make it True.
+        out[flag] = out[flag].astype("boolean").fillna(False).astype(bool)
     return out.sort_values(TIDY_KEY, kind="stable").reset_index(drop=True)
 
 
