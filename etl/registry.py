@@ -116,9 +116,13 @@ DEFINITIONS: dict[str, CaseDefinition] = {
             "Accidental drug-related deaths investigated by Connecticut's Office of the Chief "
             "Medical Examiner; drug flags from the OCME investigation. One state only."),
         CaseDefinition(
-            "nonfatal_ed_discharge", "Nonfatal ED visits and hospitalizations (DOSE-DIS)",
-            "Nonfatal overdose emergency-department visits and inpatient stays from hospital "
-            "discharge data in participating jurisdictions. Not deaths."),
+            "nonfatal_ed_discharge", "Nonfatal overdose ED visits (DOSE-DIS)",
+            "Nonfatal overdose emergency-department visits from hospital discharge data in "
+            "participating jurisdictions. Not deaths."),
+        CaseDefinition(
+            "nonfatal_hosp_discharge", "Nonfatal overdose hospitalizations (DOSE-DIS)",
+            "Nonfatal overdose inpatient hospitalizations from hospital discharge data in "
+            "participating jurisdictions. Not deaths, and not the same people as ED visits."),
         CaseDefinition(
             "nonfatal_ed_syndromic", "Suspected nonfatal overdose ED visits (DOSE-SYS)",
             "Suspected nonfatal overdoses in emergency-department syndromic surveillance, per "
