@@ -1,0 +1,183 @@
+"""The one way pages read data: processed tables and the manifest in data/, cached per process.
+
+`load_table(name)` returns the Parquet table listed under that name in data/manifest.json. The
+frame is cached (st.cache_data, keyed on the file's path, size and modification time, so a rebuilt
+table is picked up without restarting) and must be treated as read-only: callers that need to
+change it call `.copy()` first (pandas 3 copy-on-write makes filtering and `assign` safe anyway).
+
+Anything wrong — no manifest, the table not listed, the file missing, unreadable or with other
+columns than the manifest records — raises `TableUnavailable(name, reason)`, whose message says
+which table and what to do, so a page can show it instead of a traceback (app.ui.require_table).
+
+Captions, citations and definitions come from the manifest (written by the ETL from each source
+module's `SOURCE`) and from etl.registry.DEFINITIONS, never from strings typed into pages.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from etl.registry import DEFINITIONS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_NAME = "manifest.json"
+REBUILD_HINT = "rebuild the processed data with `python -m etl build`"
+
+
+def data_dir() -> Path:
+    """data/ beside the code, or $BENZO_DATA_DIR (tests and previews of a build in a temp folder)."""
+    return Path(os.environ.get("BENZO_DATA_DIR") or PROJECT_ROOT / "data")
+
+
+class DataUnavailable(Exception):
+    """Processed data the app needs is not there; the message is for a person."""
+
+
+class ManifestUnavailable(DataUnavailable):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"The data manifest {path} {reason}; {REBUILD_HINT}.")
+        self.path, self.reason = path, reason
+
+
+class TableUnavailable(DataUnavailable):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Table '{name}' is unavailable: {reason}. To fix it, {REBUILD_HINT}.")
+        self.name, self.reason = name, reason
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@st.cache_data(show_spinner=False)
+def _read_manifest(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def load_manifest(directory: Path | None = None) -> dict[str, Any]:
+    """The parsed data/manifest.json (sources, tables, built_at, code_version). Read-only."""
+    path = (directory or data_dir()) / MANIFEST_NAME
+    stamp = _stamp(path)
+    if stamp is None:
+        raise ManifestUnavailable(path, "is missing")
+    try:
+        manifest = _read_manifest(str(path), stamp)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ManifestUnavailable(path, f"cannot be read ({err})") from err
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
+        raise ManifestUnavailable(path, "has no 'tables' section")
+    return manifest
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _read_parquet(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
+    return pd.read_parquet(path, engine="pyarrow")
+
+
+def table_info(name: str, directory: Path | None = None) -> dict[str, Any]:
+    """The manifest entry of a table: file, source_id, title, description, rows, columns."""
+    try:
+        manifest = load_manifest(directory)
+    except ManifestUnavailable as err:
+        raise TableUnavailable(name, f"the data manifest is missing or unreadable ({err.reason})"
+                               ) from err
+    info = manifest["tables"].get(name)
+    if info is None:
+        listed = ", ".join(sorted(manifest["tables"])) or "none"
+        raise TableUnavailable(name, f"it is not listed in {MANIFEST_NAME} (tables listed: "
+                                     f"{listed})")
+    return info
+
+
+def load_table(name: str, directory: Path | None = None) -> pd.DataFrame:
+    """The processed table `name` (data/<name>.parquet), cached once per process and per file
+    version. Do not mutate the returned frame: copy it first."""
+    directory = directory or data_dir()
+    info = table_info(name, directory)
+    path = directory / str(info.get("file") or f"{name}.parquet")
+    stamp = _stamp(path)
+    if stamp is None:
+        raise TableUnavailable(name, f"its file {path} is missing")
+    try:
+        frame = _read_parquet(str(path), stamp)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise TableUnavailable(name, f"its file {path} cannot be read "
+                                     f"({type(err).__name__}: {err})") from err
+    expected = info.get("columns")
+    if expected and list(frame.columns) != list(expected):
+        raise TableUnavailable(name, f"its file {path} has columns {list(frame.columns)}, the "
+                                     f"manifest lists {list(expected)}")
+    return frame
+
+
+def available_tables(directory: Path | None = None) -> list[str]:
+    """Names of the tables the manifest lists (empty when there is no manifest)."""
+    try:
+        return sorted(load_manifest(directory)["tables"])
+    except ManifestUnavailable:
+        return []
+
+
+def source_info(source_id: str, directory: Path | None = None) -> dict[str, Any]:
+    """The manifest entry of a source (title, publisher, landing_url, citation, caveats, ...);
+    empty dict when the source is not built."""
+    try:
+        return dict(load_manifest(directory).get("sources", {}).get(source_id, {}))
+    except ManifestUnavailable:
+        return {}
+
+
+def table_source_id(name: str, directory: Path | None = None) -> str:
+    return str(table_info(name, directory)["source_id"])
+
+
+def citation(source_id: str, directory: Path | None = None) -> str:
+    """The source's citation as the ETL recorded it, or a plain fallback naming the id."""
+    info = source_info(source_id, directory)
+    return str(info.get("citation") or info.get("title") or f"source '{source_id}'")
+
+
+def definition_label(definition_id: str) -> str:
+    d = DEFINITIONS.get(definition_id)
+    return d.label if d else definition_id
+
+
+def definition_text(definition_id: str) -> str:
+    """Full case-definition sentence from etl.registry.DEFINITIONS."""
+    d = DEFINITIONS.get(definition_id)
+    return d.description if d else f"Case definition '{definition_id}' (not in the registry)."
+
+
+def source_caption_text(source_id: str, definition_id: str | None = None,
+                        directory: Path | None = None) -> str:
+    """One caption line: publisher and title, vintage, and the case definition's label."""
+    info = source_info(source_id, directory)
+    parts = []
+    if info:
+        who = " — ".join(str(x) for x in (info.get("publisher"), info.get("title")) if x)
+        parts.append(f"Source: {who}" if who else f"Source: {source_id}")
+        if info.get("vintage"):
+            parts.append(f"Vintage: {info['vintage']}")
+    else:
+        parts.append(f"Source: {source_id}")
+    if definition_id:
+        parts.append(f"Definition: {definition_label(definition_id)}")
+    return ". ".join(p.rstrip(". ") for p in parts) + "."
+
+
+def table_caption_text(name: str, directory: Path | None = None) -> str:
+    """Caption for a chart drawn from table `name`: its source and every definition in it."""
+    source_id = table_source_id(name, directory)
+    definitions = source_info(source_id, directory).get("definitions") or []
+    labels = "; ".join(definition_label(d) for d in definitions)
+    caption = source_caption_text(source_id, None, directory)
+    return f"{caption[:-1]}. Definition: {labels}." if labels else caption
