@@ -1,0 +1,49 @@
+"""Every page of the real app in headless Chromium: it renders its charts with no exception box
+and no request leaving this machine, at projector size (1280×720) and full HD. Screenshots go to
+screenshots/ for a person to look at."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "screenshots"
+
+
+def page_paths() -> list[tuple[str, str]]:
+    """(url_path, file) for each st.Page in dashboard.py: the one list of pages."""
+    tree = ast.parse((ROOT / "dashboard.py").read_text())
+    pages = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
+            file = node.args[0].value
+            url = next(k.value.value for k in node.keywords if k.arg == "url_path")
+            pages.append((url, file))
+    return pages
+
+
+# Pages whose content is mostly text; they still must render without errors.
+TEXT_PAGES = {"methods", "present"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("url_path,file", page_paths(), ids=[p[0] for p in page_paths()])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+def test_page_renders_offline_without_errors(page, app_url, url_path, file, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
+    page.get_by_test_id("stApp").wait_for(timeout=30_000)
+    # Wait until the script run finished (Streamlit shows a running indicator meanwhile).
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    if url_path not in TEXT_PAGES:
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.locator(".js-plotly-plot .main-svg").count() > 0
+    assert page.get_by_test_id("stException").count() == 0, "an exception box is shown"
+    assert page.get_by_test_id("stAlertContentError").count() == 0, "an error box is shown"
+    assert page.external_requests == [], f"requests left the machine: {page.external_requests[:3]}"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{url_path}-{size[0]}x{size[1]}.png"), full_page=True)
