@@ -1,5 +1,6 @@
-"""Streamlit glue every page uses: draw a chart with its caption, summary, data table and CSV;
-stop a page whose table is missing; the help box; source captions.
+"""Streamlit glue every page uses: draw a chart with its caption, summary, data table and CSV,
+and its slide-image downloads; a page's PDF handout; stop a page whose table is missing; the help
+box; source captions.
 
 Pages stay thin (STYLE.md point 5): they load through app.data, build figures with app.charts and
 lay them out with these helpers. Nothing here passes data- or URL-derived text through
@@ -7,13 +8,15 @@ lay them out with these helpers. Nothing here passes data- or URL-derived text t
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data
+from app import charts, data, export
 from app.geo import plotly_config
 
 HELP_MARKDOWN = """\
@@ -41,14 +44,19 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
-                summary: str | None = None, summary_kwargs: dict | None = None) -> None:
+                summary: str | None = None, summary_kwargs: dict | None = None,
+                export_title: str | None = None) -> export.HandoutSection:
     """Draw one chart the standard way: the figure (offline map config), its caption (source and
-    definition), a one-sentence summary for screen readers, and a "Show data" expander with
-    exactly the plotted rows and a CSV download of the same rows.
+    definition), a one-sentence summary for screen readers, "PNG (1920×1080)" and "SVG" downloads
+    of a slide version (see `image_downloads`), and a "Show data" expander with exactly the
+    plotted rows and a CSV download of the same rows.
 
     `plotted_df`: the rows given to the chart builder (or a builder's `*_data` output for derived
-    charts); `key`: unique per page, used for widget keys and the CSV file name. `summary`:
-    overrides `charts.chart_summary(plotted_df, **summary_kwargs)`.
+    charts); `key`: unique per page, used for widget keys and the file names. `summary`:
+    overrides `charts.chart_summary(plotted_df, **summary_kwargs)`. `export_title`: the title
+    baked into the images (default: the figure's own title).
+
+    Returns the chart as a handout section, for `handout_button` at the bottom of the page.
     """
     sentence = summary if summary is not None else charts.chart_summary(
         plotted_df, **(summary_kwargs or {}))
@@ -57,12 +65,63 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     if caption:
         st.caption(caption)
     st.markdown(sentence)
+    image_downloads(fig, caption, key, title=export_title)
     table = charts.display_table(plotted_df)
     with st.expander("Show data"):
         st.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
         st.download_button("Download these data (CSV)", data=_csv_bytes(table),
                            file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
                            key=f"csv_{key}", on_click="ignore")
+    return export.HandoutSection(title=export_title or export.plain_text(
+        fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
+
+
+def _export_unavailable() -> str | None:
+    """Why server-side image export cannot run here, or None when it can."""
+    if export.browser_path() is None:
+        return ("Image export needs Chromium or Chrome on the server (Debian: apt-get install "
+                "chromium); the chart's own camera icon still saves a PNG.")
+    return None
+
+
+def image_downloads(fig: go.Figure, source_line: str, key: str, *,
+                    title: str | None = None) -> None:
+    """"PNG (1920×1080)" and "SVG" buttons for a slide version of `fig` (white background, large
+    fonts, title, source line and date baked in; app.export.slide_figure). The image is made on
+    the server only when a button is clicked (`data=` a callable), so a rerun renders nothing;
+    a repeat click is served from app.export's cache."""
+    reason = _export_unavailable()
+    name = _safe_filename(key)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "PNG (1920×1080)", data=functools.partial(export.slide_png, fig, title, source_line),
+            file_name=f"{name}.png", mime="image/png", key=f"png_{key}", on_click="ignore",
+            icon=":material/image:", disabled=reason is not None,
+            help=reason or "Slide image with title, source and date (made in a few seconds).")
+        st.download_button(
+            "SVG", data=functools.partial(export.slide_svg, fig, title, source_line),
+            file_name=f"{name}.svg", mime="image/svg+xml", key=f"svg_{key}", on_click="ignore",
+            icon=":material/draw:", disabled=reason is not None,
+            help=reason or "Scalable image for print or editing, with title, source and date.")
+
+
+def handout_button(page_title: str,
+                   figures_and_captions: Sequence[export.HandoutSection | Sequence[object]
+                                                  | Mapping[str, object]],
+                   *, key: str = "handout", subtitle: str = "") -> None:
+    """One "Handout (PDF)" button for the page: every chart as an image with its numbers (summary
+    sentence), source line and optional speaker notes (app.export.handout_pdf). Items: what
+    `chart_block` returns, or tuples (figure, caption[, summary[, notes]]), or mappings of
+    HandoutSection fields. Made on click only; without a browser on the server the PDF still
+    has the text and says why the images are missing."""
+    sections = [export.section_from(item) for item in figures_and_captions]
+    st.download_button(
+        "Handout (PDF)", data=functools.partial(export.handout_pdf, page_title, sections,
+                                                subtitle=subtitle),
+        file_name=export.pdf_filename(page_title), mime="application/pdf", key=key,
+        on_click="ignore", icon=":material/picture_as_pdf:", disabled=not sections,
+        help="All charts on this page with their numbers, sources and notes, as a printable PDF "
+             "(made on the server; a few seconds).")
 
 
 def require_table(name: str) -> pd.DataFrame:

@@ -1,0 +1,628 @@
+"""Chart export for slides and handouts: a slide-styled copy of a figure, PNG (1920×1080) and SVG
+rendered server-side with kaleido, and a one-click PDF handout of a page's charts (fpdf2).
+
+Offline by construction (a classroom without internet must still export):
+- kaleido 1.x renders in a headless Chromium that choreographer finds on its own: a copy it
+  downloaded (`kaleido_get_chrome`), else `$BROWSER_PATH`, else `chrome`/`chromium` on PATH
+  (Debian: /usr/bin/chromium). No setting is needed; `browser_path()` says which one it is.
+- plotly.js: kaleido would fall back to a CDN copy if plotly.py's bundled file were missing, so
+  the bundled `plotly/package_data/plotly.min.js` is passed explicitly (a missing file raises).
+- MathJax: kaleido loads it from a CDN unless told `mathjax=False`; the charts use no LaTeX.
+  (`plotly.io.to_image` cannot pass `mathjax=False`, which is why kaleido is called directly.)
+- US map: plotly.js fetches `usa_110m.json` from cdn.plot.ly unless given a topojson URL;
+  `app.geo.kaleido_topojson()` points it at the copy shipped in static/topojson/.
+
+Cost: each render call starts one Chromium (~2 s) and renders its figures in one tab, so the
+results are cached in memory per figure JSON, format and size, and the UI renders only on
+click (`st.download_button(data=<callable>)`, see app.ui.chart_block).
+
+PDF fonts: fpdf2's core fonts (Helvetica) are latin-1 only and no pip package here ships a TTF,
+so text is transliterated to latin-1 (`latin1`): – — → -, “ ” → ", ≥ → >=, … → ... This avoids
+any system-font dependency on a fresh CI machine.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import io
+import json
+import re
+import textwrap
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import plotly
+import plotly.graph_objects as go
+
+from app import geo, theme
+
+SLIDE_WIDTH = 1920
+SLIDE_HEIGHT = 1080
+PAD = 40
+"""Outer padding of the slide in pixels (title, legend and source line stay inside it)."""
+TEXT_COLOR = "#1A1A1A"
+SOURCE_COLOR = "#4D4D4D"
+FONT_FAMILY = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
+TITLE_SIZE = 40
+FONT_SIZE = 24
+TICK_SIZE = 22
+LEGEND_SIZE = 22
+ANNOTATION_SIZE = 20
+EVENT_SCALE = 1.3
+"""Labels inside the plot (events, "provisional") grow with the plot width, ~1.3×."""
+EVENT_ROW = 0.07
+"""Vertical step between rows of event labels (fraction of the plot height)."""
+Y_LABELS_ESTIMATE = 200
+"""Pixels left of the plot taken by y tick labels and title, for laying out labels."""
+SOURCE_SIZE = 20
+LINE_SCALE = 1.5
+"""Line widths and marker sizes grow with the fonts (theme sizes are for ~1200 px wide charts)."""
+TITLE_WRAP = 70
+SOURCE_WRAP = 160
+"""Characters per line of the title and of the source line at their sizes on 1920 px (fewer on
+a narrower figure)."""
+HANDOUT_SIZE = (1280, 720)
+HANDOUT_SCALE = 2
+"""Handout images: the slide styling on a smaller canvas, so text prints at ~9 pt on a page
+7 in wide, rendered at 2× for sharp print (2560×1440 pixels)."""
+AXIS_BLOCK = 105
+"""Pixels under the plot taken by x tick labels and the x axis title at slide sizes."""
+RENDER_TIMEOUT_S = 60
+MAX_BROWSERS = 2
+"""Concurrent Chromium processes (each ~150 MB); further export requests wait their turn."""
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+FORMATS = ("png", "svg")
+CACHE_SIZE = 64
+"""Rendered images kept in memory (a slide PNG is ~150 kB)."""
+
+RenderJob = tuple[str, str, int, int, float]
+"""(figure JSON, format, width, height, scale): the cache key of one render."""
+
+_TOPOJSON_TRACES = {"choropleth", "scattergeo"}
+_browsers = threading.BoundedSemaphore(MAX_BROWSERS)
+
+
+class ExportError(RuntimeError):
+    """Image export failed (no browser, render error); the message says what to do."""
+
+
+# --- slide styling (pure) ---------------------------------------------------------------------
+
+def plain_text(text: str) -> str:
+    """Markdown/HTML-free text: **bold**, `code`, [label](url) → label (url), formatting tags
+    dropped; a literal "<" (as in "<0.1") stays."""
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    text = re.sub(r"</?(?:b|i|em|strong|sup|sub|span|a|u|s)\b[^>]*>", "", text, flags=re.I)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plotly_escape(text: str) -> str:
+    # Plotly reads text as pseudo-HTML: a literal "<" (as in "<0.1") must be an entity.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    return [line for part in text.split("\n") for line in (textwrap.wrap(part, width) or [""])]
+
+
+def date_text(date: dt.date | str | None = None) -> str:
+    """"Exported 25 November 2026" for a date (today when None); a string is used as given."""
+    if isinstance(date, str):
+        return date
+    day = date or dt.date.today()
+    return f"Exported {day.day} {day:%B %Y}"
+
+
+def source_lines(source_line: str, date: dt.date | str | None = None,
+                 wrap: int = SOURCE_WRAP) -> list[str]:
+    """The bottom line(s) of a slide: source and definition, then the date, wrapped."""
+    parts = [p for p in (plain_text(source_line or ""), date_text(date)) if p]
+    return _wrapped(" · ".join(parts), wrap) if parts else []
+
+
+def _figure_title(fig: go.Figure) -> str:
+    title = fig.layout.title.text if fig.layout.title else None
+    return plain_text(title or "")
+
+
+def _legend_rows(fig: go.Figure, width: float) -> int:
+    """Rows a horizontal legend needs at LEGEND_SIZE (greedy packing, generous widths)."""
+    if fig.layout.showlegend is False:
+        return 0
+    names = [plain_text(str(t.name)) for t in fig.data
+             if t.name and t.showlegend is not False and t.type not in {"choropleth"}]
+    if len(names) < 2 and not any(t.showlegend for t in fig.data):
+        return 0
+    rows, used = 0, width
+    for name in names:
+        entry = 50 + 0.58 * LEGEND_SIZE * len(name)
+        if used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
+
+
+def _is_map(fig: go.Figure) -> bool:
+    return any(t.type in _TOPOJSON_TRACES for t in fig.data)
+
+
+def _is_note(annotation: go.layout.Annotation) -> bool:
+    """A builder footnote (app.charts._add_note): paper-anchored under the plot's bottom edge."""
+    return (annotation.xref == "paper" and annotation.yref == "paper" and annotation.y == 0
+            and annotation.yanchor == "top" and (annotation.yshift or 0) < 0)
+
+
+def _category_count(axis: go.layout.XAxis | go.layout.YAxis, fig: go.Figure, letter: str) -> int:
+    if axis.type != "category":
+        return 0
+    values: set[str] = set()
+    for trace in fig.data:
+        vals = getattr(trace, letter, None)
+        if vals is not None and trace.type == "bar":
+            values.update(str(v) for v in vals)
+    return len(values)
+
+
+def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = "",
+                 date: dt.date | str | None = None, *, width: int = SLIDE_WIDTH,
+                 height: int = SLIDE_HEIGHT) -> go.Figure:
+    """A copy of `fig` styled for a 1920×1080 slide or print: white background, dark text, large
+    fonts and lines, the title on top and the source/definition line with the date at the bottom,
+    margins sized so nothing clips. `title`: defaults to the figure's own title. The input figure
+    is not changed. `title=""` or `source_line=""` with `date=""` leave that part out (the PDF
+    handout prints them as text instead)."""
+    out = go.Figure(fig)
+    title_text = _figure_title(fig) if title is None else plain_text(title)
+    title_lines = _wrapped(title_text, TITLE_WRAP * width // SLIDE_WIDTH) if title_text else []
+    bottom_lines = source_lines(source_line, date, SOURCE_WRAP * width // SLIDE_WIDTH)
+    is_map = _is_map(out)
+    x_top = (not is_map) and out.layout.xaxis.side == "top"
+    plot_width = width - 2 * PAD - Y_LABELS_ESTIMATE
+
+    title_h = int(len(title_lines) * TITLE_SIZE * 1.3)
+    legend_h = int(_legend_rows(out, plot_width) * LEGEND_SIZE * 1.6)
+    top = PAD + title_h + (24 if title_lines else 0) + legend_h + (AXIS_BLOCK if x_top else 0)
+    top = max(top, PAD + 30)  # room for labels drawn above the plot (e.g. "provisional")
+
+    axis_block = 14 if (is_map or x_top) else AXIS_BLOCK
+    note_line_h = ANNOTATION_SIZE * 1.35
+    notes = [a for a in out.layout.annotations if _is_note(a)]
+    notes_h = sum((a.text or "").count("<br>") + 1 for a in notes) * note_line_h
+    notes_h += 10 * max(0, len(notes) - 1)
+    source_h = len(bottom_lines) * SOURCE_SIZE * 1.35
+    gap = 18
+    bottom = int(axis_block + notes_h + (gap if notes else 0) + gap + source_h + PAD)
+    plot_height = height - top - bottom
+
+    shift = axis_block
+    for note in notes:
+        note.update(yshift=-shift, font=dict(size=ANNOTATION_SIZE - 1, color=TEXT_COLOR))
+        shift += ((note.text or "").count("<br>") + 1) * note_line_h + 10
+    for annotation in out.layout.annotations:
+        if not _is_note(annotation):
+            size = (annotation.font.size if annotation.font and annotation.font.size
+                    else theme.ANNOTATION_SIZE)
+            annotation.font.size = round(size * EVENT_SCALE)
+    _stagger_event_labels(out, plot_width)
+    if bottom_lines:
+        out.add_annotation(
+            text="<br>".join(_plotly_escape(line) for line in bottom_lines),
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+            yshift=-int(axis_block + notes_h + (gap if notes else 0) + gap), showarrow=False,
+            align="left", font=dict(size=SOURCE_SIZE, color=SOURCE_COLOR), name="slide_source")
+
+    out.update_layout(
+        width=width, height=height, autosize=False,
+        paper_bgcolor="white", plot_bgcolor="white",
+        font=dict(family=FONT_FAMILY, size=FONT_SIZE, color=TEXT_COLOR),
+        title=dict(text="<br>".join(_plotly_escape(t) for t in title_lines),
+                   font=dict(size=TITLE_SIZE, color=TEXT_COLOR, weight="bold"),
+                   xref="paper", x=0, xanchor="left", yref="container",
+                   y=1 - PAD / height, yanchor="top", automargin=False),
+        legend=dict(font=dict(size=LEGEND_SIZE, color=TEXT_COLOR), itemwidth=40),
+        margin=dict(l=PAD, r=PAD, t=top, b=bottom, pad=0, autoexpand=True),
+    )
+    for letter, axes in (("x", out.select_xaxes), ("y", out.select_yaxes)):
+        for axis in axes():
+            n = _category_count(axis, out, letter)
+            room = plot_height if letter == "y" else plot_width
+            tick = min(TICK_SIZE, int(0.8 * room / n)) if n else TICK_SIZE
+            axis.update(tickfont=dict(size=max(tick, 9), color=TEXT_COLOR),
+                        title=dict(font=dict(size=FONT_SIZE, color=TEXT_COLOR)),
+                        gridcolor="rgba(0,0,0,0.12)", linecolor="rgba(0,0,0,0.55)",
+                        tickcolor="rgba(0,0,0,0.55)")
+    out.update_coloraxes(colorbar=dict(tickfont=dict(size=TICK_SIZE),
+                                       title=dict(font=dict(size=LEGEND_SIZE))))
+    for trace in out.data:
+        _scale_trace(trace, plot_height)
+    return out
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return pd.Timestamp(str(value)).value / 1e9
+    except (ValueError, TypeError):
+        return None
+
+
+def _x_range(fig: go.Figure) -> tuple[float, float] | None:
+    """The first x axis' range as numbers (dates as epoch seconds): its set range, else the span
+    of the traces' x values."""
+    axis_range = fig.layout.xaxis.range
+    if axis_range:
+        lo, hi = (_as_number(v) for v in axis_range)
+        if lo is not None and hi is not None and hi > lo:
+            return lo, hi
+    values = [n for t in fig.data if getattr(t, "x", None) is not None
+              and getattr(t, "xaxis", "x") in (None, "x")
+              for n in map(_as_number, t.x) if n is not None]
+    return (min(values), max(values)) if values and max(values) > min(values) else None
+
+
+def _is_event_label(annotation: go.layout.Annotation) -> bool:
+    """A horizontal event label (app.charts._events): at a data x, hanging from near the plot's
+    top. Labels written along their line (textangle -90) need no re-placing."""
+    return (annotation.xref == "x" and annotation.yref == "paper" and not annotation.showarrow
+            and annotation.yanchor == "top" and annotation.y is not None and annotation.y > 0.5
+            and not annotation.textangle)
+
+
+def _stagger_event_labels(fig: go.Figure, plot_width: float) -> None:
+    """Re-place event labels for the slide's width: right of their line when they fit, else left
+    of it, each in the highest row where it overlaps no other label (estimated
+    text widths). The builder's three fixed rows overlap when events cluster in a few years."""
+    x_range = _x_range(fig)
+    labels = [a for a in fig.layout.annotations if _is_event_label(a)]
+    if x_range is None or not labels:
+        return
+    lo, hi = x_range
+    rows: list[list[tuple[float, float]]] = []
+    for label in sorted(labels, key=lambda a: _as_number(a.x) or lo):
+        x = _as_number(label.x)
+        if x is None:
+            continue
+        x_px = (x - lo) / (hi - lo) * plot_width
+        text_px = 0.56 * (label.font.size or ANNOTATION_SIZE) * len(plain_text(label.text or ""))
+        left = x_px + 16 + text_px <= plot_width
+        span = (x_px + 4, x_px + 16 + text_px) if left else (x_px - 16 - text_px, x_px - 4)
+        row = next((i for i, used in enumerate(rows)
+                    if all(span[1] + 8 < a or span[0] > b + 8 for a, b in used)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append(span)
+        label.update(xanchor="left" if left else "right", xshift=4 if left else -4,
+                     y=1 - EVENT_ROW * row)
+
+
+def _scale_trace(trace: go.BaseTraceType, plot_height: float) -> None:
+    # Unset widths and sizes come from the theme's template (theme.LINE_WIDTH, MARKER_SIZE).
+    if trace.type in {"scatter", "scattergl"}:
+        if "lines" in (trace.mode or "lines"):
+            trace.line.width = (trace.line.width or theme.LINE_WIDTH) * LINE_SCALE
+        if isinstance(trace.marker.size, (int, float)) or trace.marker.size is None:
+            trace.marker.size = (trace.marker.size or theme.MARKER_SIZE) * LINE_SCALE
+    if trace.type == "scattergeo" and isinstance(trace.marker.size, (int, float)):
+        trace.marker.size = trace.marker.size * LINE_SCALE
+    if trace.type == "bar":
+        n = max(1, len(trace.y if trace.orientation == "h" else trace.x or []))
+        size = min(TICK_SIZE, int(0.8 * plot_height / n)) if trace.orientation == "h" \
+            else TICK_SIZE
+        trace.textfont = dict(size=max(size, 9), color=TEXT_COLOR)
+    if trace.type == "choropleth" and trace.colorbar is not None:
+        trace.colorbar.update(tickfont=dict(size=TICK_SIZE, color=TEXT_COLOR),
+                              title=dict(font=dict(size=LEGEND_SIZE, color=TEXT_COLOR)),
+                              thickness=24)
+
+
+# --- rendering (kaleido) ----------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def browser_path() -> str | None:
+    """The Chromium kaleido will use (choreographer's own search), or None when there is none."""
+    from choreographer.browsers.chromium import Chromium
+    try:
+        return Chromium.find_browser(skip_local=False)
+    except Exception:  # noqa: BLE001 a broken local download counts as "no browser"
+        return None
+
+
+def kaleido_options() -> dict[str, object]:
+    """`kaleido.Kaleido(...)` options: bundled plotly.js, no MathJax (both would otherwise come
+    from a CDN), one tab."""
+    if not PLOTLY_JS.is_file():
+        raise ExportError(f"plotly.js not found at {PLOTLY_JS}: reinstall plotly "
+                          "(kaleido would otherwise fetch it from a CDN)")
+    return dict(n=1, timeout=RENDER_TIMEOUT_S, plotlyjs=str(PLOTLY_JS), mathjax=False)
+
+
+async def _render_async(jobs: Sequence[RenderJob], options: Mapping[str, object]) -> list[bytes]:
+    import kaleido
+    out = []
+    async with kaleido.Kaleido(**options) as k:
+        for fig_json, fmt, width, height, scale in jobs:
+            out.append(await k.calc_fig(
+                json.loads(fig_json),
+                opts=dict(format=fmt, width=width, height=height, scale=scale),
+                topojson=geo.kaleido_topojson()))
+    return out
+
+
+def render_jsons(jobs: Sequence[RenderJob],
+                 extra_options: Mapping[str, object] | None = None) -> list[bytes]:
+    """Render (figure JSON, format, width, height, scale) jobs in one Chromium session;
+    blocking, no cache.
+
+    Runs in its own thread with its own event loop, so it works from Streamlit's script thread,
+    a download callback's worker thread, or a test. `extra_options` go to `kaleido.Kaleido`
+    (tests pass a dead `proxy_server` to prove nothing is fetched from the network)."""
+    if not jobs:
+        return []
+    if browser_path() is None:
+        raise ExportError("Image export needs Chromium or Chrome on the server "
+                          "(Debian: apt-get install chromium; or set BROWSER_PATH).")
+    options = {**kaleido_options(), **(extra_options or {})}
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = asyncio.run(_render_async(jobs, options))
+        except BaseException as err:  # noqa: BLE001 re-raised in the caller's thread
+            result["error"] = err
+
+    with _browsers:
+        thread = threading.Thread(target=run, name="kaleido-export", daemon=True)
+        thread.start()
+        thread.join()
+    if "error" in result:
+        err = result["error"]
+        raise ExportError(f"Chart export failed: {type(err).__name__}: {err}") from err
+    return list(result["value"])  # type: ignore[call-overload]
+
+
+_cache: OrderedDict[RenderJob, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cached(job: RenderJob) -> bytes | None:
+    with _cache_lock:
+        if job in _cache:
+            _cache.move_to_end(job)
+            return _cache[job]
+    return None
+
+
+def _store(job: RenderJob, data: bytes) -> None:
+    with _cache_lock:
+        _cache[job] = data
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def render_many(jobs: Sequence[RenderJob]) -> list[bytes]:
+    """Like `render_jsons`, through the cache: only the jobs not rendered before start Chromium
+    (once for all of them)."""
+    missing = list(dict.fromkeys(j for j in jobs if _cached(j) is None))
+    if missing:
+        for job, data in zip(missing, render_jsons(missing)):
+            _store(job, data)
+    results = [_cached(j) for j in jobs]
+    return [r if r is not None else render_jsons([j])[0] for r, j in zip(results, jobs)]
+
+
+def _job(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None,
+         scale: float = 1) -> RenderJob:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    return (fig.to_json(), fmt, int(width or fig.layout.width or SLIDE_WIDTH),
+            int(height or fig.layout.height or SLIDE_HEIGHT), scale)
+
+
+def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None
+           ) -> bytes:
+    """`fig` as `fmt` ("png" or "svg") bytes at its size (or width × height), cached by the
+    figure's JSON: a repeat click, or another session asking for the same chart, costs nothing."""
+    return render_many([_job(fig, fmt, width, height)])[0]
+
+
+def to_png(fig: go.Figure, width: int | None = None, height: int | None = None) -> bytes:
+    """PNG bytes at the figure's size (a `slide_figure` is 1920×1080)."""
+    return render(fig, "png", width, height)
+
+
+def to_svg(fig: go.Figure, width: int | None = None, height: int | None = None) -> bytes:
+    """SVG bytes (UTF-8) at the figure's size."""
+    return render(fig, "svg", width, height)
+
+
+def slide_png(fig: go.Figure, title: str | None = None, source_line: str = "",
+              date: dt.date | str | None = None) -> bytes:
+    """`to_png(slide_figure(...))`: what the "PNG (1920×1080)" button downloads."""
+    return to_png(slide_figure(fig, title, source_line, date))
+
+
+def slide_svg(fig: go.Figure, title: str | None = None, source_line: str = "",
+              date: dt.date | str | None = None) -> bytes:
+    """`to_svg(slide_figure(...))`: what the "SVG" button downloads."""
+    return to_svg(slide_figure(fig, title, source_line, date))
+
+
+# --- PDF handout (fpdf2) ----------------------------------------------------------------------
+
+LATIN1_REPLACEMENTS = {
+    "–": "-", "—": "-", "―": "-", "‐": "-", "‑": "-", "−": "-",
+    "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'", "″": '"',
+    "≥": ">=", "≤": "<=", "≠": "!=", "≈": "~", "→": "->", "←": "<-", "↑": "up", "↓": "down",
+    "…": "...", "•": "-", "‧": "-", "€": "EUR", "™": "(TM)", "✓": "v",
+    "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u200b": "", "†": "+", "‡": "++",
+}
+"""Typographic characters outside latin-1 and their plain stand-ins (× · ½ é and the other
+latin-1 characters print as they are)."""
+
+
+def latin1(text: str) -> str:
+    """Text the PDF core fonts can show: known typography replaced, accents kept (latin-1),
+    other letters decomposed to their base letter, anything else as "?"."""
+    out = []
+    for ch in str(text):
+        ch = LATIN1_REPLACEMENTS.get(ch, ch)
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+            continue
+        except UnicodeEncodeError:
+            pass
+        base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+        out.append(base or "?")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class HandoutSection:
+    """One chart in a handout: its title, the figure, the numbers in words (the chart's summary
+    sentence), the source/definition line, optional speaker notes and label/value pairs."""
+    title: str
+    figure: go.Figure | None = None
+    summary: str = ""
+    source: str = ""
+    notes: str = ""
+    numbers: tuple[tuple[str, str], ...] = ()
+
+
+def section_from(item: HandoutSection | Sequence[object] | Mapping[str, object]) -> HandoutSection:
+    """A HandoutSection from a section, a mapping of its fields, or a tuple
+    (figure, caption[, summary[, notes]]) whose title is the figure's own."""
+    if isinstance(item, HandoutSection):
+        return item
+    if isinstance(item, Mapping):
+        fields = dict(item)
+        if "caption" in fields:
+            fields.setdefault("source", fields.pop("caption"))
+        fig = fields.get("figure")
+        fields.setdefault("title", _figure_title(fig) if isinstance(fig, go.Figure) else "")
+        fields["numbers"] = tuple(tuple(p) for p in fields.get("numbers", ()))
+        return HandoutSection(**fields)  # type: ignore[arg-type]
+    fig, caption, *rest = list(item)
+    summary = str(rest[0]) if rest else ""
+    notes = str(rest[1]) if len(rest) > 1 else ""
+    return HandoutSection(title=_figure_title(fig) if isinstance(fig, go.Figure) else "",
+                          figure=fig if isinstance(fig, go.Figure) else None,
+                          summary=summary, source=str(caption or ""), notes=notes)
+
+
+def handout_images(sections: Sequence[HandoutSection]) -> list[bytes | None]:
+    """PNG (slide-styled on HANDOUT_SIZE at HANDOUT_SCALE, without the title and source line,
+    which the handout prints as text) of each section's figure, all rendered in one Chromium
+    session; images rendered before come from the cache."""
+    width, height = HANDOUT_SIZE
+    slides = [slide_figure(s.figure, "", "", "", width=width, height=height)
+              if s.figure is not None else None for s in sections]
+    jobs = [_job(f, "png", scale=HANDOUT_SCALE) for f in slides if f is not None]
+    pngs = iter(render_many(jobs))
+    return [next(pngs) if f is not None else None for f in slides]
+
+
+def handout_pdf(page_title: str, sections: Iterable[HandoutSection | Sequence[object]
+                                                    | Mapping[str, object]],
+                *, date: dt.date | str | None = None, images: Sequence[bytes | None] | None = None,
+                subtitle: str = "") -> bytes:
+    """A US Letter PDF handout: the page title and date, then per chart its title, the chart as
+    a slide-styled PNG, the numbers (summary sentence and label/value pairs), the source line
+    and optional speaker notes. `images`: pre-rendered PNGs (one per section, None for none);
+    rendered with kaleido when omitted (without a browser the PDF says so under each chart)."""
+    from fpdf import FPDF
+
+    items = [section_from(s) for s in sections]
+    missing = ""
+    if images is not None:
+        pngs = list(images)
+    else:
+        try:
+            pngs = handout_images(items)
+        except ExportError as err:  # the handout still carries the text and says why
+            pngs, missing = [None] * len(items), str(err)
+    if len(pngs) != len(items):
+        raise ValueError(f"handout_pdf: {len(items)} sections but {len(pngs)} images")
+
+    pdf = FPDF(orientation="portrait", unit="mm", format="letter")
+    pdf.set_title(latin1(page_title))
+    pdf.set_creator("Benzodiazepine overdose dashboard")
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(16, 16, 16)
+    footer_text = latin1(f"{page_title} - {date_text(date)}")
+
+    def footer() -> None:
+        pdf.set_y(-12)
+        pdf.set_font("helvetica", size=8)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(0, 5, f"{footer_text} - page {pdf.page_no()}", align="C")
+
+    pdf.footer = footer  # type: ignore[method-assign]
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_text_color(20, 20, 20)
+    pdf.set_font("helvetica", style="B", size=20)
+    pdf.multi_cell(width, 9, latin1(page_title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    pdf.set_text_color(80, 80, 80)
+    pdf.multi_cell(width, 5, latin1(" · ".join(p for p in (subtitle, date_text(date)) if p)),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    image_h = width * HANDOUT_SIZE[1] / HANDOUT_SIZE[0]
+    for section, png in zip(items, pngs):
+        need = 10 + (image_h if png else 0) + 25
+        if pdf.get_y() + need > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        pdf.set_text_color(20, 20, 20)
+        if section.title:
+            pdf.set_font("helvetica", style="B", size=13)
+            pdf.multi_cell(width, 6, latin1(plain_text(section.title)), new_x="LMARGIN",
+                           new_y="NEXT")
+            pdf.ln(1)
+        if png:
+            pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=image_h)
+            pdf.ln(2)
+        elif section.figure is not None and missing:
+            pdf.set_font("helvetica", style="I", size=10)
+            pdf.multi_cell(width, 5, latin1(f"(Chart image not included. {missing})"),
+                           new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10.5)
+        if section.summary:
+            pdf.multi_cell(width, 5, latin1(plain_text(section.summary)), new_x="LMARGIN",
+                           new_y="NEXT")
+        for label, value in section.numbers:
+            pdf.multi_cell(width, 5, latin1(f"- {plain_text(label)}: {plain_text(value)}"),
+                           new_x="LMARGIN", new_y="NEXT")
+        if section.source:
+            pdf.set_font("helvetica", size=8.5)
+            pdf.set_text_color(80, 80, 80)
+            pdf.multi_cell(width, 4, latin1(plain_text(section.source)), new_x="LMARGIN",
+                           new_y="NEXT")
+        if section.notes:
+            pdf.set_font("helvetica", style="I", size=10)
+            pdf.set_text_color(20, 20, 20)
+            pdf.multi_cell(width, 5, latin1("Notes: " + plain_text(section.notes)),
+                           new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+    return bytes(pdf.output())
+
+
+def pdf_filename(page_title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", page_title).strip("_").lower() + "_handout.pdf"
+
