@@ -179,8 +179,11 @@ def _complete_periods(part: pd.DataFrame, monthly: bool) -> pd.DataFrame:
 
 
 def _events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> None:
-    """Vertical dotted lines with labels, staggered so neighbours do not overlap."""
-    for i, event in enumerate(events or []):
+    """Vertical dotted lines with labels written along them (rotated), so events a year apart do
+    not overlap and none is cut at the right edge; a second event at the same x goes on the
+    other side of the line."""
+    at_x: dict[object, int] = {}
+    for event in events or []:
         if isinstance(event, Mapping):
             x, label = event.get("x", event.get("year")), str(event.get("label", ""))
         else:
@@ -194,8 +197,11 @@ def _events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> No
             x = int(str(x)[:4])
         fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
                       line=dict(color=theme.GREY, width=1.5, dash="dot"), layer="below")
-        fig.add_annotation(x=x, xref="x", y=1 - 0.09 * (i % 3), yref="paper", text=label,
-                           showarrow=False, xanchor="left", yanchor="top", xshift=4,
+        n = at_x[x] = at_x.get(x, -1) + 1
+        side = 1 if n % 2 == 0 else -1
+        fig.add_annotation(x=x, xref="x", y=1, yref="paper", text=label, textangle=-90,
+                           showarrow=False, xanchor="left" if side > 0 else "right",
+                           yanchor="top", xshift=side * (2 + 20 * (n // 2)),
                            bgcolor="rgba(128,128,128,0.15)", font=dict(size=theme.ANNOTATION_SIZE))
 
 
@@ -254,15 +260,21 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
                 index_base_year: int | None = None, events: Sequence[Event] | None = None,
                 band_columns: tuple[str, str] | None = None,
                 series_labels: Mapping[str, str] | None = None,
-                height: int | None = None) -> go.Figure:
+                height: int | None = None,
+                style_overrides: Mapping[str, theme.SeriesStyle] | None = None,
+                suppressed_label: str | None = None) -> go.Figure:
     """Lines over years (or months), one per value of `color_by`.
 
     `df`: tidy rows of ONE measure and unit (e.g. deaths, or age-adjusted rate). `events`:
     [{"year": 2016, "label": "..."}] or [(2016, "...")] drawn as labelled vertical lines; pass []
     for none. `band_columns`: (lower, upper) columns of df drawn as a shaded interval.
-    `index_base_year`: each series ÷ its value that year × 100.
+    `index_base_year`: each series ÷ its value that year × 100. `style_overrides`: styles for
+    some values of `color_by` (e.g. a reference series in theme.GREY); the rest keep the theme's.
+    `suppressed_label`: who hid a value and why, when not the publisher (e.g. "suppressed here:
+    fewer than 10 deaths"); used in the hover and the note.
     """
     what = "time_series"
+    hidden_text = suppressed_label or "suppressed by the publisher (small count)"
     data = _with_flags(df)
     unit = unit or _single(data, "unit", what) or ""
     measure = _single(data, "measure", what)
@@ -285,7 +297,8 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     data["flags"] = [_flag_text(r) for r in data.to_dict("records")]
     fmt = theme.d3_format(measure, unit)
     keys = list(dict.fromkeys(data[color_by])) if color_by in data.columns else ["all"]
-    styles = theme.series_styles(color_by, keys)
+    styles = {**theme.series_styles(color_by, keys),
+              **{k: v for k, v in (style_overrides or {}).items() if k in keys}}
     fig = go.Figure()
     _base_layout(fig, title, height)
     suppressed_periods: list[str] = []
@@ -337,12 +350,12 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
                 marker=dict(symbol="x-thin-open", size=12, color=style.color,
                             line=dict(width=2.5, color=style.color)),
                 customdata=hidden[["period"]].to_numpy(),
-                hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}: {FLAG_TEXT['suppressed']}"
+                hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}: {hidden_text}, not zero"
                                "<extra></extra>")))
     _mark_provisional(fig, data, monthly)
     if suppressed_periods:
-        notes.insert(0, "× on the axis and gaps: value suppressed by the publisher (small count), "
-                        "not zero. " + "; ".join(suppressed_periods))
+        notes.insert(0, f"× on the axis and gaps: value {hidden_text}, not zero. "
+                        + "; ".join(suppressed_periods))
     if data["unreliable"].any():
         notes.append("Open markers: unreliable estimate (small count), shown as published.")
     if data["provisional"].any():
@@ -378,6 +391,38 @@ def with_confidence_band(df: pd.DataFrame, lower_measure: str = "rate_lower_95",
     return out.reset_index(drop=True)
 
 
+def make_room_for_events(fig: go.Figure, fraction: float = 0.5) -> go.Figure:
+    """Raise the top of the y axis so the upper `fraction` of the plot holds only the rotated
+    event labels, which otherwise cross the series where they are highest (recent years). The
+    top is the largest value drawn on the main y axis (stacked height for stacked bars); an
+    axis fixed at 0–100 (percent stacks) keeps its 0–100 ticks. No-op without event lines or on
+    a log axis. Returns the figure (changed in place)."""
+    has_events = any(s.type == "line" and s.yref == "paper" and s.x0 == s.x1
+                     for s in fig.layout.shapes)
+    if not has_events or fig.layout.yaxis.type == "log" or not 0 < fraction < 1:
+        return fig
+    tops: list[float] = []
+    stacks: dict[object, float] = {}
+    for trace in fig.data:
+        if getattr(trace, "yaxis", None) not in (None, "y") or trace.y is None:
+            continue
+        values = pd.to_numeric(pd.Series(list(trace.y), dtype="object"), errors="coerce")
+        if trace.type == "bar" and fig.layout.barmode == "stack":
+            for x, v in zip(trace.x, values):
+                stacks[x] = stacks.get(x, 0.0) + (0.0 if pd.isna(v) else float(v))
+        elif values.notna().any():
+            tops.append(float(values.max()))
+    top = max([*tops, *stacks.values()], default=0.0)
+    fixed = fig.layout.yaxis.range
+    if fixed is not None and fixed[1] is not None:
+        top = max(top, float(fixed[1]))
+        step = float(fixed[1]) / 4
+        fig.update_yaxes(tickmode="array", tickvals=[step * i for i in range(5)])
+    if top > 0:
+        fig.update_yaxes(range=[0, top / (1 - fraction)])
+    return fig
+
+
 # --- with/without opioid ---------------------------------------------------------------------
 
 def stacked_share_data(df: pd.DataFrame, parts: Sequence[str], *, as_share: bool = False
@@ -404,9 +449,11 @@ def stacked_share(df: pd.DataFrame, *,
                                           "benzodiazepines_without_any_opioid"),
                   as_share: bool = False, title: str | None = None,
                   measure_label: str | None = None, unit: str | None = None,
-                  height: int | None = None) -> go.Figure:
+                  height: int | None = None, events: Sequence[Event] | None = None
+                  ) -> go.Figure:
     """Stacked yearly bars of `parts` (e.g. benzodiazepine deaths with / without any opioid), as
-    counts or as each part's percent of their sum. Provisional years are hatched."""
+    counts or as each part's percent of their sum. Provisional years are hatched. `events`: as
+    in `time_series` (labelled vertical lines); None or [] for none."""
     data = stacked_share_data(df, parts, as_share=as_share)
     count_unit = unit or _single(_with_flags(df), "unit", "stacked_share") or ""
     shown_unit = f"percent of {count_unit}" if as_share else count_unit
@@ -442,6 +489,7 @@ def stacked_share(df: pd.DataFrame, *,
         yaxis=dict(title_text=_axis_title("Share" if as_share else label, shown_unit),
                    tickformat=",~f", range=[0, 100] if as_share else None),
         hovermode="x unified" if not notes else "closest")
+    _events(fig, events, False)
     _add_note(fig, notes)
     return theme.apply_sizes(fig)
 
@@ -471,9 +519,11 @@ def share_data(df: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFra
 def share_line(df: pd.DataFrame, *, numerator: str = "benzodiazepines_with_any_opioid",
                denominator: str = "any_opioid", highlight_year: int | None = None,
                title: str | None = None, measure_label: str | None = None,
-               events: Sequence[Event] | None = None, height: int | None = None) -> go.Figure:
+               events: Sequence[Event] | None = None, height: int | None = None,
+               highlight_offset: tuple[int, int] = (-60, -45)) -> go.Figure:
     """Line of the share (%) of `denominator` deaths that also involved `numerator`, with the
-    caller's `highlight_year` annotated with its value from the data."""
+    caller's `highlight_year` annotated with its value from the data. `highlight_offset`: where
+    the label sits relative to its point, in pixels (x, y; negative y is up)."""
     data = share_data(df, numerator, denominator)
     den_label = DRUG_GROUPS[denominator].label.lower() if denominator in DRUG_GROUPS else denominator
     unit = f"percent of {den_label} deaths"
@@ -488,7 +538,8 @@ def share_line(df: pd.DataFrame, *, numerator: str = "benzodiazepines_with_any_o
         if len(point) == 1:
             value = float(point["value"].iloc[0])
             fig.add_annotation(x=highlight_year, y=value, text=f"<b>{highlight_year}: {value:.1f}%</b>",
-                               showarrow=True, arrowhead=2, ax=-60, ay=-45,
+                               showarrow=True, arrowhead=2, ax=highlight_offset[0],
+                               ay=highlight_offset[1],
                                bgcolor="rgba(128,128,128,0.18)",
                                font=dict(size=theme.FONT_SIZE))
     fig.update_yaxes(rangemode="tozero")
@@ -512,9 +563,11 @@ def _state_rows(df: pd.DataFrame, year: int | None, what: str) -> pd.DataFrame:
 def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None = None,
                measure_label: str | None = None, unit: str | None = None,
                label_column: str = "geo_name", top_n: int | None = None,
-               suppressed_label: str = "suppressed by the publisher (small count)") -> go.Figure:
+               suppressed_label: str = "suppressed by the publisher (small count)",
+               mark_censored: bool = False) -> go.Figure:
     """Horizontal bars, largest on top; states without a value are listed under the chart, never
-    drawn as 0. Unreliable values are hatched and flagged."""
+    drawn as 0. Unreliable values are hatched and flagged. `mark_censored`: label a censored
+    value (stored as its bound, e.g. 0.1 for "<0.1") with "<" and explain it under the chart."""
     data = _state_rows(df, year, "ranked_bar") if label_column == "geo_name" else _with_flags(df)
     unit = unit or _single(data, "unit", "ranked_bar") or ""
     measure = _single(data, "measure", "ranked_bar")
@@ -526,8 +579,9 @@ def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None =
     hidden = data[data["value"].isna()]
     group = _single(data, "drug_group", "ranked_bar") if "drug_group" in data.columns else None
     color = theme.drug_style(group).color if group else theme.VERMILLION
-    texts = [theme.format_value(v, measure, unit) + (" †" if u else "")
-             for v, u in zip(shown["value"], shown["unreliable"])]
+    texts = [("<" if mark_censored and c else "") + theme.format_value(v, measure, unit)
+             + (" †" if u else "")
+             for v, u, c in zip(shown["value"], shown["unreliable"], shown["censored"])]
     fig = go.Figure(go.Bar(
         x=shown["value"], y=shown[label_column], orientation="h", text=texts,
         textposition="outside", cliponaxis=False,
@@ -546,10 +600,13 @@ def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None =
     notes = []
     if shown["unreliable"].any():
         notes.append("† and hatched: unreliable estimate (small count), shown as published.")
+    if mark_censored and shown["censored"].any():
+        notes.append("<: published as below this value (e.g. <0.1); the bar shows the bound.")
     if not hidden.empty:
         notes.append(f"Not shown — {suppressed_label} or not published ({len(hidden)}): "
                      + ", ".join(sorted(hidden[label_column].astype(str))) + ".")
-    fig.update_layout(margin=dict(r=70))
+    # The value axis is on top: leave room for the title above its ticks and title.
+    fig.update_layout(margin=dict(r=70, t=120 if title else 70))
     _add_note(fig, notes, below_axis=False)
     return theme.apply_sizes(fig)
 

@@ -63,6 +63,30 @@ def intro(page_id: str) -> str:
         raise ContentError(f"{CONTENT_DIR / 'intros.md'}: no section '## {page_id}'") from None
 
 
+@lru_cache(maxsize=16)
+def sections(name: str) -> dict[str, str]:
+    """The `## id` sections of content/<name>.md (a page's text blocks): id -> text."""
+    found: dict[str, str] = {}
+    current = None
+    for line in read_markdown(name).splitlines():
+        heading = re.match(r"^##\s+(\w+)\s*$", line)
+        if heading:
+            current = heading.group(1)
+            found[current] = ""
+        elif current:
+            found[current] += line + "\n"
+    return {k: v.strip() for k, v in found.items()}
+
+
+def section(name: str, section_id: str) -> str:
+    """One section of content/<name>.md; a missing section is an error naming file and id."""
+    try:
+        return sections(name)[section_id]
+    except KeyError:
+        raise ContentError(f"{CONTENT_DIR / (name + '.md')}: no section '## {section_id}'"
+                           ) from None
+
+
 @dataclass(frozen=True)
 class Event:
     year: int

@@ -1,0 +1,97 @@
+"""app/nonfatal.py: SUDORS and DOSE views (state vs participating rows, censored points, the
+DOSE-SYS COVID-19 gap, DOSE-DIS filters)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from app import nonfatal
+
+
+def tidy(rows: list[dict]) -> pd.DataFrame:
+    base = {"drug_group": "illegal_benzodiazepines", "measure": "deaths", "geo_fips": "08",
+            "geo_name": "Colorado", "period_type": "year", "year": 2020, "month": pd.NA,
+            "sex": "all", "age_group": "all", "value": 1.0, "suppressed": False,
+            "censored": False, "note": "", "definition": "sudors_unintentional_undetermined"}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_sudors_rows_keep_the_requested_drug_order_and_count_jurisdictions():
+    rows = tidy([{"drug_group": "bromazolam"}, {"drug_group": "illegal_benzodiazepines"},
+                 {"geo_fips": "99", "geo_name": "All"}, {"geo_fips": "54", "year": 2021},
+                 {"measure": "percent"}])
+    picked = nonfatal.sudors_rows(rows, ["illegal_benzodiazepines", "bromazolam"], "deaths")
+    assert picked["drug_group"].tolist()[-1] == "bromazolam"
+    assert nonfatal.jurisdictions_per_year(picked) == {2020: 1, 2021: 1}
+    assert nonfatal.total_rows(picked)["geo_fips"].tolist() == ["99"]
+    assert "99" not in set(nonfatal.state_rows(picked)["geo_fips"])
+
+
+def test_censored_points_are_named_once():
+    rows = tidy([{"drug_group": "bromazolam", "censored": True, "value": 0.1},
+                 {"drug_group": "bromazolam", "censored": True, "value": 0.1, "geo_fips": "99"},
+                 {"drug_group": "etizolam", "censored": False}])
+    assert nonfatal.censored_points(rows, labels={"bromazolam": "Bromazolam"}) == ["Bromazolam 2020"]
+    assert nonfatal.censored_points(rows, "geo_name") == ["Colorado 2020"]
+
+
+def test_state_choice_helpers():
+    rows = tidy([{"geo_fips": "08", "geo_name": "Colorado", "value": 5.0, "year": 2023},
+                 {"geo_fips": "54", "geo_name": "West Virginia", "value": 9.0, "year": 2023},
+                 {"geo_fips": "54", "geo_name": "West Virginia", "value": 20.0, "year": 2020},
+                 {"geo_fips": "04", "geo_name": "Arizona", "value": float("nan"), "year": 2023},
+                 {"geo_fips": "99", "geo_name": "All", "value": 50.0, "year": 2023}])
+    assert nonfatal.top_states(rows, 2) == ["WV", "CO"]
+    assert nonfatal.states_with_data(rows) == ["AZ", "CO", "WV"]
+    assert nonfatal.rows_for_states(rows, ["WV", "CO"])["geo_fips"].tolist()[0] == "54"
+    assert nonfatal.with_total(rows, ["CO"], "Total")["geo_name"].tolist() == ["Total", "Colorado"]
+    assert nonfatal.missing_states(rows, ["AZ", "CO", "TX"]) == ["Arizona", "Texas"]
+    assert nonfatal.latest_point(rows[rows["geo_fips"] == "54"])["value"] == 9.0
+
+
+def test_covid_gap_covers_months_and_rolling_windows_and_is_not_a_suppression():
+    rows = tidy([{"period_type": "month", "year": 2020, "month": m, "value": float("nan"),
+                  "suppressed": True} for m in (3, 8)]
+                + [{"period_type": "month", "year": 2020, "month": 9, "value": 2.6},
+                   {"period_type": "month", "year": 2021, "month": 3, "value": float("nan"),
+                    "suppressed": True},
+                   {"period_type": "12_month_ending", "year": 2021, "month": 7,
+                    "value": float("nan"), "suppressed": True},
+                   {"period_type": "12_month_ending", "year": 2021, "month": 8, "value": 2.3}])
+    assert nonfatal.in_covid_gap(rows).tolist() == [True, True, False, False, True, False]
+    marked = nonfatal.mark_covid_gap(rows, "COVID-19 exclusion")
+    assert marked["suppressed"].tolist() == [False, False, False, True, False, False]
+    assert marked.loc[0, "note"] == "COVID-19 exclusion" and pd.isna(marked.loc[0, "value"])
+    start, end = nonfatal.covid_gap_span(rows)
+    assert (start, end) == (pd.Timestamp("2020-03-01"), pd.Timestamp("2021-07-01"))
+    fig = nonfatal.shade_period(go.Figure(), start, end, "No data")
+    assert fig.layout.shapes[0].type == "rect" and fig.layout.annotations[0].text == "No data"
+
+
+def test_dose_filters_and_texts():
+    rows = tidy([{"drug_group": "benzodiazepines", "definition": d, "measure": "visit_rate",
+                  "geo_fips": "99", "sex": s, "age_group": a, "year": 2023,
+                  "note": "29 jurisdictions submitting"}
+                 for d in ("nonfatal_ed_discharge", "nonfatal_hosp_discharge")
+                 for s, a in (("all", "all"), ("female", "15-24"), ("male", "15-24"))])
+    assert len(nonfatal.discharge_rows(rows, "nonfatal_ed_discharge", "visit_rate")) == 1
+    by_sex = nonfatal.discharge_sex_age(rows, "nonfatal_hosp_discharge", "visit_rate", 2023)
+    assert by_sex["sex"].tolist() == ["female", "male"]
+    assert nonfatal.jurisdictions_text(by_sex) == "29"
+    assert nonfatal.jurisdictions_text(by_sex.assign(note="")) == "an unstated number of"
+    assert nonfatal.period_text(pd.Series({"year": 2025, "month": 6,
+                                           "period_type": "12_month_ending"})) == \
+        "12 months ending June 2025"
+    assert nonfatal.period_text(pd.Series({"year": 2023, "month": pd.NA})) == "2023"
+    monthly = tidy([{"drug_group": "benzodiazepines", "period_type": "month", "month": 1}])
+    assert len(nonfatal.syndromic_rows(monthly, "month")) == 1
+
+
+def test_year_value_text_marks_censored_values():
+    rows = tidy([{"year": 2020, "value": 0.1, "censored": True, "measure": "percent"},
+                 {"year": 2021, "value": 2.5, "measure": "percent"},
+                 {"year": 2022, "value": float("nan"), "suppressed": True}])
+    assert nonfatal.year_value_text(rows, 2020, "percent") == "<0.1%"
+    assert nonfatal.year_value_text(rows, 2021, "percent") == "2.5%"
+    assert nonfatal.year_value_text(rows, 2022, "percent") == "not available"
+    assert nonfatal.year_value_text(rows, 2019, "deaths") == "not available"

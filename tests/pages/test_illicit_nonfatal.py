@@ -1,0 +1,144 @@
+"""pages/illicit_nonfatal.py: SUDORS illegal-benzodiazepine deaths (states ranked, participating
+trend, chosen states) and DOSE nonfatal visits (DOSE-SYS with the COVID-19 gap, DOSE-DIS by
+state and year); metrics equal to the processed data; URL-bound controls; bad links; a missing
+table."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "pages" / "illicit_nonfatal.py"
+DATA = ROOT / "data"
+HOSTILE = "<script>alert(1)</script>"
+
+
+def table(name: str) -> pd.DataFrame:
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    return pd.read_parquet(DATA / manifest["tables"][name]["file"])
+
+
+def run_page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=30)
+    at.query_params.update(query or {})
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def participating(measure: str, drug: str = "illegal_benzodiazepines") -> pd.DataFrame:
+    sudors = table("sudors_state")
+    return sudors[(sudors["drug_group"] == drug) & (sudors["measure"] == measure)
+                  & (sudors["geo_fips"] == "99")].set_index("year")
+
+
+@pytest.fixture(scope="module")
+def default_run() -> AppTest:
+    return run_page()
+
+
+def test_renders_deaths_and_nonfatal_charts_apart(default_run):
+    at = default_run
+    assert not at.exception, [e.value for e in at.exception]
+    figures = specs(at)
+    assert len(figures) == 6
+    titles = [f["layout"]["title"]["text"] for f in figures]
+    assert sum("NONFATAL" in t for t in titles) == 3
+    assert all("detected in deaths" in t for t in titles[:3])
+    assert any("not deaths" in m.value.lower() for m in at.markdown)
+    assert any("MMWR 2021;70(34)" in m.value and "mm7034a2" in m.value for m in at.markdown)
+    assert any("75%" in m.value for m in at.markdown)
+    assert sum("Source:" in c.value for c in at.caption) == 6
+
+
+def test_metrics_equal_the_processed_data(default_run):
+    deaths, percent = participating("deaths"), participating("percent")
+    year = int(deaths.index.max())
+    shown = metrics(default_run)
+    assert shown[f"Deaths, {year}"] == f"{deaths.loc[year, 'value']:,.0f}"
+    assert shown[f"Percent of overdose deaths, {year}"] == f"{percent.loc[year, 'value']:.1f}%"
+    sudors = table("sudors_state")
+    states = sudors[(sudors["drug_group"] == "illegal_benzodiazepines")
+                    & (sudors["measure"] == "deaths") & (sudors["year"] == year)
+                    & (sudors["geo_fips"] != "99")]
+    assert shown[f"Jurisdictions reporting, {year}"] == str(states["geo_fips"].nunique())
+
+
+def test_covid_gap_is_shaded_not_called_a_small_count(default_run):
+    sys_spec = specs(default_run)[3]
+    assert any(s["type"] == "rect" for s in sys_spec["layout"]["shapes"])
+    texts = json.dumps(sys_spec["layout"]["annotations"])
+    assert "COVID-19" in texts
+    all_participating = sys_spec["data"][0]
+    assert "publisher (small count)" not in json.dumps(all_participating)
+
+
+def test_censored_values_are_marked():
+    at = run_page({"drug": "bromazolam", "sudors_measure": "percent", "year": "2020"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("<0.1" in c.value and "Bromazolam 2020" in c.value for c in at.caption)
+    bars = specs(at)[0]
+    assert any(str(t).startswith("<") for t in bars["data"][0]["text"])
+    assert metrics(at)["Percent of overdose deaths, 2020"].startswith("<")
+
+
+def test_link_sets_the_controls_and_controls_set_the_link():
+    at = run_page({"drug": "etizolam", "sudors_measure": "percent", "year": "2021",
+                   "states": "CO,WV", "period": "12_month_ending",
+                   "setting": "nonfatal_hosp_discharge", "dose_measure": "visits",
+                   "dis_year": "2019", "events": "false"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="drug").value == "etizolam"
+    assert at.button_group(key="sudors_measure").value == "percent"
+    assert at.slider(key="year").value == 2021
+    assert at.multiselect(key="states").value == ["CO", "WV"]
+    assert at.button_group(key="period").value == "12_month_ending"
+    assert at.button_group(key="setting").value == "nonfatal_hosp_discharge"
+    assert at.button_group(key="dose_measure").value == "visits"
+    assert at.slider(key="dis_year").value == 2019
+    assert at.toggle(key="events").value is False
+    assert not [c for c in at.caption if "Ignored" in c.value]
+    at.selectbox(key="drug").set_value("bromazolam").run()
+    at.multiselect(key="states").set_value(["CO"]).run()
+    assert at.query_params["drug"] == "bromazolam"
+    assert at.query_params["states"] == "CO"
+    at.selectbox(key="drug").set_value("illegal_benzodiazepines").run()
+    assert "drug" not in at.query_params
+
+
+def test_hostile_link_falls_back_to_defaults_with_a_notice():
+    at = run_page({"drug": HOSTILE, "year": "1900", "states": "CO,ZZ", "dis_year": "2010.5"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Ignored" in c.value for c in at.caption)
+    assert at.selectbox(key="drug").value == "illegal_benzodiazepines"
+    rendered = "\n".join(str(e.value) for kind in ("markdown", "caption", "error")
+                         for e in getattr(at, kind))
+    assert HOSTILE not in rendered
+
+
+def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / manifest["tables"]["dose_syndromic"]["file"]).unlink()
+    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
+    st.cache_data.clear()
+    try:
+        at = run_page()
+    finally:
+        st.cache_data.clear()
+    assert not at.exception
+    assert any("dose_syndromic" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
