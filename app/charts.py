@@ -365,7 +365,9 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
         xaxis=_month_axis(xs) if monthly else _year_axis(xs),
         yaxis=dict(title_text=_axis_title(measure_label, unit),
                    type="log" if log_y else "linear",
-                   rangemode="tozero" if not log_y else "normal", tickformat=",~f"),
+                   rangemode="tozero" if not log_y else "normal", tickformat=",~f",
+                   # log axis: label 1, 2, 5 × 10^n only; every digit crowds into a smear
+                   **({"dtick": "D2"} if log_y else {})),
         yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True),
         legend=dict(groupclick="togglegroup"),
     )
