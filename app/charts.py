@@ -132,11 +132,12 @@ def _add_note(fig: go.Figure, lines: list[str], below_axis: bool = True) -> None
     fig.update_layout(margin=dict(b=shift + 15 + 20 * n_lines))
 
 
-def _year_axis(years: Sequence[int]) -> dict[str, object]:
-    """Integer year ticks: tick spacing 1, 2 or 5 years by span, format 'd' (no 2,019.5)."""
+def _year_axis(years: Sequence[int], dtick: int | None = None) -> dict[str, object]:
+    """Integer year ticks: tick spacing 1, 2 or 5 years by span (or `dtick`, e.g. 5 for a
+    half-width chart), format 'd' (no 2,019.5)."""
     lo, hi = int(min(years)), int(max(years))
     span = hi - lo
-    dtick = 1 if span <= 12 else 2 if span <= 26 else 5
+    dtick = dtick or (1 if span <= 12 else 2 if span <= 26 else 5)
     tick0 = lo if dtick == 1 else lo - lo % dtick
     return dict(type="linear", tickmode="linear", tick0=tick0, dtick=dtick, tickformat="d",
                 hoverformat="d", range=[lo - 0.5, hi + 0.5], title_text="Year",
@@ -262,7 +263,8 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
                 series_labels: Mapping[str, str] | None = None,
                 height: int | None = None,
                 style_overrides: Mapping[str, theme.SeriesStyle] | None = None,
-                suppressed_label: str | None = None) -> go.Figure:
+                suppressed_label: str | None = None,
+                year_dtick: int | None = None) -> go.Figure:
     """Lines over years (or months), one per value of `color_by`.
 
     `df`: tidy rows of ONE measure and unit (e.g. deaths, or age-adjusted rate). `events`:
@@ -271,7 +273,8 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     `index_base_year`: each series ÷ its value that year × 100. `style_overrides`: styles for
     some values of `color_by` (e.g. a reference series in theme.GREY); the rest keep the theme's.
     `suppressed_label`: who hid a value and why, when not the publisher (e.g. "suppressed here:
-    fewer than 10 deaths"); used in the hover and the note.
+    fewer than 10 deaths"); used in the hover and the note. `year_dtick`: years between ticks
+    (default by span; 5 keeps a long series in a narrow column from rotating its labels).
     """
     what = "time_series"
     hidden_text = suppressed_label or "suppressed by the publisher (small count)"
@@ -362,7 +365,7 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
         notes.append("Shaded period, open markers: provisional data, which may still change.")
     xs = data["x"].tolist()
     fig.update_layout(
-        xaxis=_month_axis(xs) if monthly else _year_axis(xs),
+        xaxis=_month_axis(xs) if monthly else _year_axis(xs, year_dtick),
         yaxis=dict(title_text=_axis_title(measure_label, unit),
                    type="log" if log_y else "linear",
                    rangemode="tozero" if not log_y else "normal", tickformat=",~f",

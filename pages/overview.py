@@ -1,0 +1,80 @@
+"""Overview (landing page): headline numbers for the latest year, the trend since 1999 with and
+without opioids, and a short lead-in to every other page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, content, data, metrics, ui, urlstate
+
+# The other pages in reading order; each has a `## <id>` lead-in in content/intros.md and lives
+# at pages/<id>.py (tests/pages/test_overview.py checks this against dashboard.py).
+LINKED_PAGES = ("opioids", "compare", "states", "who", "illicit_nonfatal", "about", "explorer",
+                "presenter", "methods")
+TREND_GROUPS = ("benzodiazepines", "benzodiazepines_with_any_opioid",
+                "benzodiazepines_without_any_opioid")
+
+st.title("Benzodiazepine overdose deaths in the United States")
+st.markdown(content.intro("overview"))
+
+nida = ui.require_table(metrics.NIDA_TABLE)
+year = metrics.latest_year(nida)
+change = metrics.change_since_peak(nida, year=year)
+with_opioid = metrics.share_of_benzo_deaths_with(nida, year, "any_opioid")
+opioid_share = metrics.share_of_opioid_deaths_with_benzo(nida, year)
+previous = metrics.change_from_previous_year(nida, year)
+trend = metrics.nida_rows(nida, TREND_GROUPS)
+benzo_trend = trend[trend["drug_group"] == "benzodiazepines"]
+
+top, bottom = st.columns(2), st.columns(2)
+top[0].metric(
+    f"Deaths involving benzodiazepines, {year}", metrics.format_count(change.latest_value),
+    delta=None if previous is None else f"{previous:+,.0f}", delta_color="inverse",
+    delta_description=f"vs {year - 1}", border=True,
+    help="Overdose deaths in which a benzodiazepine was one of the drugs involved.")
+top[1].metric(
+    f"Change since the peak year ({change.peak_year})", metrics.format_change_since_peak(change),
+    delta=f"{year} is the peak year" if change.latest_is_peak else
+    f"from {metrics.format_count(change.peak_value)} in {change.peak_year}",
+    delta_color="off", delta_arrow="off", border=True,
+    help=f"Peak: {metrics.format_count(change.peak_value)} deaths in {change.peak_year}, the "
+         f"highest yearly count in {int(benzo_trend['year'].min())}–{year}.")
+bottom[0].metric(
+    f"Benzodiazepine deaths also involving opioids, {year}",
+    metrics.format_percent(with_opioid.percent), border=True,
+    delta=f"{metrics.format_count(with_opioid.numerator)} of "
+          f"{metrics.format_count(with_opioid.denominator)} deaths",
+    delta_color="off", delta_arrow="off")
+bottom[1].metric(
+    f"Opioid deaths that also involved benzodiazepines, {year}",
+    metrics.format_percent(opioid_share.percent), border=True,
+    delta=f"{metrics.format_count(opioid_share.numerator)} of "
+          f"{metrics.format_count(opioid_share.denominator)} deaths",
+    delta_color="off", delta_arrow="off")
+
+show_events = urlstate.toggle("Show events", True, key="events",
+                              help="Label policy events (FDA warnings, CDC guidelines) on the chart")
+urlstate.show_notices()
+urlstate.copy_link_control()
+
+first_year = int(trend["year"].min())
+events = content.chart_events(first_year, year) if show_events else []
+trend_title = (f"Overdose deaths involving benzodiazepines, with and without opioids, "
+               f"United States, {first_year}–{year}")
+figure = charts.time_series(trend, events=events)
+if events:
+    charts.make_room_for_events(figure)
+st.subheader(trend_title)
+trend_section = ui.chart_block(figure, trend, data.table_caption_text(metrics.NIDA_TABLE),
+                               key="benzo_trend", summary_kwargs={"unit": "deaths"},
+                               export_title=trend_title)
+ui.definition_note("ucd_overdose")
+ui.handout_button("Benzodiazepine overdose deaths in the United States", [trend_section])
+
+st.header("Explore the dashboard")
+for start in range(0, len(LINKED_PAGES), 2):
+    for column, page_id in zip(st.columns(2, gap="medium"), LINKED_PAGES[start:start + 2]):
+        with column.container(border=True, height="stretch"):
+            st.page_link(f"pages/{page_id}.py", icon=":material/arrow_forward:")
+            st.markdown(content.intro(page_id))
+
+ui.get_help_box()

@@ -1,0 +1,164 @@
+"""pages/overview.py: headline cards equal the processed NIDA table, the trend chart with its
+events toggle bound to the URL, a link and lead-in for every other page, the help box, and a
+clear error when the table is missing.
+
+st.page_link only accepts pages registered through dashboard.py's st.navigation, which AppTest
+of a single page file does not run; the tests record the calls instead and check each target
+against dashboard.py's page list."""
+from __future__ import annotations
+
+import ast
+import base64
+import json
+import shutil
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import content
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/overview.py"
+DATA = ROOT / "data"
+HOSTILE = "<script>alert(1)</script>"
+
+
+def run_page(query: dict[str, str] | None = None) -> tuple[AppTest, list[str]]:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=30)
+    at.query_params.update(query or {})
+    with mock.patch("streamlit.page_link") as page_link:
+        at.run()
+    return at, [c.args[0] for c in page_link.call_args_list]
+
+
+def nida_deaths() -> pd.DataFrame:
+    """Year × drug group deaths, US, both sexes, straight from the parquet file."""
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    nida = pd.read_parquet(DATA / manifest["tables"]["nida_national"]["file"])
+    rows = nida[(nida["measure"] == "deaths") & (nida["sex"] == "all")
+                & (nida["age_group"] == "all") & (nida["race_ethnicity"] == "all")]
+    return rows.pivot_table(index="year", columns="drug_group", values="value")
+
+
+def dashboard_pages() -> list[str]:
+    tree = ast.parse((ROOT / "dashboard.py").read_text())
+    return [node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"]
+
+
+def chart_spec(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def values(array: list | dict) -> list:
+    """A trace's x or y as a list (Plotly serialises numeric arrays as base64 typed arrays)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+@pytest.fixture(scope="module")
+def default_run() -> tuple[AppTest, list[str]]:
+    return run_page()
+
+
+def test_renders_one_trend_chart_and_the_help_box(default_run):
+    at, _ = default_run
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 1
+    assert at.title[0].value
+    assert any("988" in i.value and "1-800-662-4357" in i.value for i in at.info)
+    assert any("Source:" in c.value and "Definition:" in c.value for c in at.caption)
+    assert at.get("download_button"), "Show data offers a CSV of the plotted rows"
+
+
+def test_metric_cards_equal_the_processed_data(default_run):
+    at, _ = default_run
+    deaths = nida_deaths()
+    benzo = deaths["benzodiazepines"].dropna()
+    year = int(benzo.index.max())
+    peak_year = int(benzo.idxmax())
+    with_opioid = deaths.loc[year, "benzodiazepines_with_any_opioid"]
+    opioid = deaths.loc[year, "any_opioid"]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[f"Deaths involving benzodiazepines, {year}"] == f"{benzo[year]:,.0f}"
+    assert (cards[f"Benzodiazepine deaths also involving opioids, {year}"]
+            == f"{with_opioid / benzo[year] * 100:.1f}%")
+    assert (cards[f"Opioid deaths that also involved benzodiazepines, {year}"]
+            == f"{with_opioid / opioid * 100:.1f}%")
+    change = benzo[year] - benzo[peak_year]
+    label = f"Change since the peak year ({peak_year})"
+    assert label in cards
+    assert cards[label].startswith("0" if change == 0 else f"{'+' if change > 0 else '−'}"
+                                                          f"{abs(change):,.0f}")
+
+
+def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):
+    at, _ = default_run
+    deaths = nida_deaths()
+    spec = chart_spec(at)
+    named = {t["name"]: t for t in spec["data"] if t.get("name") and t.get("y")}
+    assert {"Benzodiazepines", "Benzodiazepines with any opioid",
+            "Benzodiazepines without any opioid"} <= set(named)
+    xs, ys = values(named["Benzodiazepines"]["x"]), values(named["Benzodiazepines"]["y"])
+    assert xs == list(deaths.index)
+    assert ys == deaths["benzodiazepines"].tolist()
+    assert spec["layout"]["xaxis"]["tickformat"] == "d", "integer years"
+    assert spec["layout"]["yaxis"]["range"][1] >= 2 * max(ys), "room above the data for events"
+    first, last = int(deaths.index.min()), int(deaths.index.max())
+    assert any(f"{first}–{last}" in h.value for h in at.subheader), "chart heading names years"
+
+
+def test_links_lead_into_every_other_page(default_run):
+    at, links = default_run
+    registered = dashboard_pages()
+    assert set(links) == set(registered) - {PAGE}, "one link per page of dashboard.py"
+    texts = [m.value for m in at.markdown]
+    for path in links:
+        assert content.intro(Path(path).stem) in texts
+
+
+def test_events_toggle_round_trips_through_the_url():
+    at, _ = run_page({"events": "false"})
+    assert not at.exception
+    assert at.toggle(key="events").value is False
+    assert not any(s.get("type") == "line" for s in chart_spec(at)["layout"].get("shapes", []))
+    with mock.patch("streamlit.page_link"):
+        at.toggle(key="events").set_value(True).run()
+    assert "events" not in at.query_params, "the default is left out of the link"
+    assert any(s.get("type") == "line" for s in chart_spec(at)["layout"]["shapes"])
+    with mock.patch("streamlit.page_link"):
+        at.toggle(key="events").set_value(False).run()
+    assert at.query_params["events"] == "false"
+
+
+@pytest.mark.parametrize("query", [{"events": HOSTILE}, {"events": "2099"}])
+def test_hostile_link_shows_a_notice_and_the_default(query):
+    at, _ = run_page(query)
+    assert not at.exception
+    assert at.toggle(key="events").value is True
+    assert any("Ignored an invalid link setting" in c.value for c in at.caption)
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "text") for e in
+                     getattr(at, kind))
+    assert "<script>" not in shown
+
+
+def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / manifest["tables"]["nida_national"]["file"]).unlink()
+    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
+    st.cache_data.clear()
+    try:
+        at, _ = run_page()
+    finally:
+        st.cache_data.clear()
+    assert not at.exception
+    assert any("nida_national" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
