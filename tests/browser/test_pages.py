@@ -20,7 +20,9 @@ def page_paths() -> list[tuple[str, str]]:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
             file = node.args[0].value
             url = next(k.value.value for k in node.keywords if k.arg == "url_path")
-            pages.append((url, file))
+            is_default = any(k.arg == "default" and k.value.value for k in node.keywords)
+            # Streamlit serves the default page at the root, not at its url_path.
+            pages.append(("" if is_default else url, file))
     return pages
 
 
@@ -29,7 +31,7 @@ TEXT_PAGES = {"methods", "present"}
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("url_path,file", page_paths(), ids=[p[0] for p in page_paths()])
+@pytest.mark.parametrize("url_path,file", page_paths(), ids=[p[0] or "home" for p in page_paths()])
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
 def test_page_renders_offline_without_errors(page, app_url, url_path, file, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -46,4 +48,10 @@ def test_page_renders_offline_without_errors(page, app_url, url_path, file, size
     assert page.get_by_test_id("stAlertContentError").count() == 0, "an error box is shown"
     assert page.external_requests == [], f"requests left the machine: {page.external_requests[:3]}"
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{url_path}-{size[0]}x{size[1]}.png"), full_page=True)
+    # Streamlit scrolls inside its main block, so a full-page shot of the window shows only the
+    # viewport: grow the window to the content's height first.
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
+    page.set_viewport_size({"width": size[0], "height": max(size[1], min(int(height), 12000))})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / f"{url_path or 'overview'}-{size[0]}x{size[1]}.png"))
