@@ -161,6 +161,9 @@ def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any]) -> Non
     if key in st.session_state and synced.get(key) == raw:
         try:
             if decode([encode(st.session_state[key])]) == st.session_state[key]:
+                # Re-set it: a widget with this key on another page has another widget id, and
+                # Streamlit drops a value a different widget set (the toggle would reset to off).
+                st.session_state[key] = st.session_state[key]
                 return
         except InvalidLinkValue:
             pass

@@ -1,0 +1,104 @@
+"""About Klonopin and benzodiazepines: plain-language explanations from content/, each statement
+with its source, the charts that support the text beside it, and where to get help."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, content, data, methods, metrics, ui, urlstate
+
+PAGE_TITLE = "About Klonopin and benzodiazepines"
+SECTIONS = ["what_are_benzodiazepines", "misuse_and_addiction", "health_risks", "withdrawal",
+            "treatment_and_help"]
+ILLICIT_GROUPS = ["illegal_benzodiazepines", "bromazolam", "etizolam", "flualprazolam"]
+OPIOID_PARTS = ["benzodiazepines_with_any_opioid", "benzodiazepines_without_any_opioid"]
+ILLICIT_TITLE = "Illegal benzodiazepines found in overdose deaths, SUDORS jurisdictions"
+OPIOID_TITLE = "Benzodiazepine overdose deaths with and without opioids, US"
+
+st.title(PAGE_TITLE)
+
+nida = ui.require_table(metrics.NIDA_TABLE)
+sudors = ui.require_table(metrics.SUDORS_TABLE)
+
+references = content.sources()
+values = metrics.headline_values_from(metrics.NIDA_TABLE)
+texts = {name: content.fill(content.read_markdown(name), values) for name in SECTIONS}
+cited = methods.cited_ids(texts.values(), references)
+numbers = {source_id: n for n, source_id in enumerate(cited, 1)}
+
+
+def show(markdown: str) -> None:
+    if markdown:
+        st.markdown(methods.link_citations(markdown, numbers, references))
+
+
+lead, help_column = st.columns([3, 2], gap="large")
+with lead:
+    st.markdown(content.intro("about"))
+    show_events = urlstate.toggle("Show events", True, key="events",
+                                  help="Mark on the charts the dated events the text beside them "
+                                       "mentions, such as FDA warnings.")
+    urlstate.show_notices()
+    urlstate.copy_link_control()
+with help_column:
+    ui.get_help_box()
+
+# What are benzodiazepines, with SUDORS' illegal benzodiazepines beside the section on them.
+before, illicit_text, after = methods.split_around(texts["what_are_benzodiazepines"], "illicit")
+show(before)
+text_column, chart_column = st.columns([2, 3], gap="medium")
+with text_column:
+    show(illicit_text)
+    show(after)
+with chart_column:
+    illicit = sudors[(sudors["geo_fips"] == "99") & (sudors["measure"] == "deaths")
+                     & sudors["drug_group"].isin(ILLICIT_GROUPS)]
+    first, last = int(illicit["year"].min()), int(illicit["year"].max())
+    st.markdown(f"**{ILLICIT_TITLE}**")
+    fig = charts.time_series(
+        illicit, measure_label="Deaths with the drug detected",
+        events=methods.events_cited_in(illicit_text, content.load_events(), first, last)
+        if show_events else [])
+    illicit_section = ui.chart_block(fig, illicit, data.table_caption_text("sudors_state"),
+                                     key="sudors_illicit", export_title=ILLICIT_TITLE)
+    ui.definition_note("sudors_unintentional_undetermined")
+
+st.divider()
+show(texts["misuse_and_addiction"])
+
+# Health risks, with deaths with and without opioids beside the section on mixing them.
+st.divider()
+before, mixing_text, after = methods.split_around(texts["health_risks"], "opioid")
+show(before)
+text_column, chart_column = st.columns([2, 3], gap="medium")
+with text_column:
+    show(mixing_text)
+    check = metrics.published_check(nida)
+    st.metric(f"Opioid deaths with benzos, "
+              f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
+              metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
+              help=methods.link_citations(str(check["text"]), numbers, references))
+with chart_column:
+    with_without = metrics.nida_rows(nida, OPIOID_PARTS)
+    first, last = int(with_without["year"].min()), int(with_without["year"].max())
+    st.markdown(f"**{OPIOID_TITLE}**")
+    fig = charts.time_series(
+        with_without, year_dtick=5,
+        events=methods.events_cited_in(mixing_text, content.load_events(), first, last)
+        if show_events else [])
+    opioid_section = ui.chart_block(fig, with_without, data.table_caption_text("nida_national"),
+                                    key="nida_with_without_opioids", export_title=OPIOID_TITLE)
+    ui.definition_note("ucd_overdose")
+show(after)
+
+# Withdrawal in a warning box: stopping suddenly can be life-threatening.
+st.divider()
+st.warning(methods.link_citations(texts["withdrawal"], numbers, references),
+           icon=":material/warning:")
+
+st.divider()
+show(texts["treatment_and_help"])
+
+st.divider()
+st.subheader("Sources cited on this page")
+st.markdown(methods.reference_list(cited, references))
+ui.handout_button(PAGE_TITLE, [illicit_section, opioid_section])
