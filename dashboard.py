@@ -1,11 +1,16 @@
 """Entry point: `streamlit run dashboard.py`. The one list of pages, in order, lives here."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+# A local file: a Material icon name as page icon would be fetched from a font CDN.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 st.set_page_config(
     page_title="Benzodiazepine overdose deaths in the U.S.",
-    page_icon=":material/monitoring:",
+    page_icon=str(FAVICON),
     layout="wide",
 )
 
