@@ -669,9 +669,14 @@ def state_map(df: pd.DataFrame, year: int | None = None, *, title: str | None = 
             name="unreliable", showlegend=False, hoverinfo="skip"))
     fig.update_layout(geo=geo_layout(), margin=dict(l=0, r=0, t=60, b=10))
     notes = []
-    if not suppressed.empty:
-        notes.append(f"Grey: suppressed by the publisher (small count), not zero — "
-                     f"{len(suppressed)} states.")
+    hidden_count = int(suppressed["suppressed"].sum())
+    hidden_rate = len(suppressed) - hidden_count
+    if hidden_count:
+        notes.append(f"Grey: suppressed by the publisher (small numbers), not zero — "
+                     f"{hidden_count} states.")
+    if hidden_rate:
+        notes.append(f"Grey: rate withheld by the publisher as unreliable (too few deaths) — "
+                     f"{hidden_rate} states.")
     if not unreliable.empty:
         notes.append(f"White dot: unreliable estimate (small count) — {len(unreliable)} states.")
     if absent:
