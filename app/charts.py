@@ -376,7 +376,7 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     )
     _events(fig, events, monthly)
     _add_note(fig, notes)
-    return theme.apply_sizes(fig)
+    return theme.apply_sizes(make_room_for_events(fig))
 
 
 def with_confidence_band(df: pd.DataFrame, lower_measure: str = "rate_lower_95",
@@ -396,7 +396,7 @@ def with_confidence_band(df: pd.DataFrame, lower_measure: str = "rate_lower_95",
     return out.reset_index(drop=True)
 
 
-def make_room_for_events(fig: go.Figure, fraction: float = 0.5) -> go.Figure:
+def make_room_for_events(fig: go.Figure, fraction: float = 0.4) -> go.Figure:
     """Raise the top of the y axis so the upper `fraction` of the plot holds only the rotated
     event labels, which otherwise cross the series where they are highest (recent years). The
     top is the largest value drawn on the main y axis (stacked height for stacked bars); an
@@ -404,8 +404,11 @@ def make_room_for_events(fig: go.Figure, fraction: float = 0.5) -> go.Figure:
     a log axis. Returns the figure (changed in place)."""
     has_events = any(s.type == "line" and s.yref == "paper" and s.x0 == s.x1
                      for s in fig.layout.shapes)
-    if not has_events or fig.layout.yaxis.type == "log" or not 0 < fraction < 1:
+    already = isinstance(fig.layout.meta, dict) and fig.layout.meta.get("room_for_events")
+    if not has_events or already or fig.layout.yaxis.type == "log" or not 0 < fraction < 1:
         return fig
+    # Builders call this on every figure with events; the flag makes a second call a no-op.
+    fig.update_layout(meta={**(fig.layout.meta or {}), "room_for_events": True})
     tops: list[float] = []
     stacks: dict[object, float] = {}
     for trace in fig.data:
@@ -496,7 +499,7 @@ def stacked_share(df: pd.DataFrame, *,
         hovermode="x unified" if not notes else "closest")
     _events(fig, events, False)
     _add_note(fig, notes)
-    return theme.apply_sizes(fig)
+    return theme.apply_sizes(make_room_for_events(fig))
 
 
 def share_data(df: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
@@ -548,7 +551,7 @@ def share_line(df: pd.DataFrame, *, numerator: str = "benzodiazepines_with_any_o
                                bgcolor="rgba(128,128,128,0.18)",
                                font=dict(size=theme.FONT_SIZE))
     fig.update_yaxes(rangemode="tozero")
-    return theme.apply_sizes(fig)
+    return theme.apply_sizes(make_room_for_events(fig))
 
 
 # --- states ----------------------------------------------------------------------------------

@@ -67,8 +67,6 @@ else:
     summary = (charts.chart_summary(metrics.share_values(plotted),
                                     unit="percent of benzodiazepine deaths")
                if measure == "share" else charts.chart_summary(plotted, unit="deaths"))
-if show_events:
-    charts.make_room_for_events(figure)
 st.subheader(split_title)
 split_section = ui.chart_block(figure, plotted, caption, key=f"split_{partner}_{measure}_{sex}",
                                summary=summary, export_title=split_title)
@@ -89,8 +87,6 @@ share_figure = charts.share_line(
     pair, highlight_year=PUBLISHED.year, highlight_offset=(-80, 60),
     events=content.chart_events(share_first, year) if show_events else [],
     measure_label="Share of opioid deaths")
-if show_events:
-    charts.make_room_for_events(share_figure)
 st.subheader(share_title)
 share_section = ui.chart_block(
     share_figure, share_plotted, caption, key=f"opioid_share_{sex}", export_title=share_title,

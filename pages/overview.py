@@ -61,8 +61,6 @@ events = content.chart_events(first_year, year) if show_events else []
 trend_title = (f"Overdose deaths involving benzodiazepines, with and without opioids, "
                f"United States, {first_year}–{year}")
 figure = charts.time_series(trend, events=events)
-if events:
-    charts.make_room_for_events(figure)
 st.subheader(trend_title)
 trend_section = ui.chart_block(figure, trend, data.table_caption_text(metrics.NIDA_TABLE),
                                key="benzo_trend", summary_kwargs={"unit": "deaths"},
