@@ -87,12 +87,13 @@ DRUG_STYLES: dict[str, SeriesStyle] = {
     "natural_semisynthetic_opioids_incl_methadone": SeriesStyle(BLUISH_GREEN, "dashdot", "circle"),
     "natural_semisynthetic_synthetic_opioids_incl_methadone":
         SeriesStyle(SKY_BLUE, "dashdot", "circle"),
-    "stimulants": SeriesStyle(OLIVE, "solid", "pentagon"),
-    "cocaine": SeriesStyle(OLIVE, "dash", "x"),
-    "psychostimulants": SeriesStyle(OLIVE, "dot", "cross"),
+    # Cocaine and psychostimulants are often on one chart: different hues, not only dashes.
+    "stimulants": SeriesStyle(OLIVE, "dash", "pentagon"),
+    "cocaine": SeriesStyle(OLIVE, "solid", "x"),
+    "psychostimulants": SeriesStyle(TEAL, "dot", "cross"),
     "antidepressants": SeriesStyle(WINE, "solid", "hexagon"),
     "nonopioid_sedatives": SeriesStyle(WINE, "dash", "hourglass"),
-    "alcohol": SeriesStyle(TEAL, "solid", "star-square"),
+    "alcohol": SeriesStyle(WINE, "dashdot", "star-square"),
     "all_causes": SeriesStyle(GREY, "dash", "circle-open"),
     "drugs_specified": SeriesStyle(GREY, "dot", "square-open"),
     "not_applicable": SeriesStyle(GREY, "dot", "circle-open"),
