@@ -315,7 +315,8 @@ def _scale_trace(trace: go.BaseTraceType, plot_height: float) -> None:
     if trace.type == "scattergeo" and isinstance(trace.marker.size, (int, float)):
         trace.marker.size = trace.marker.size * LINE_SCALE
     if trace.type == "bar":
-        n = max(1, len(trace.y if trace.orientation == "h" else trace.x or []))
+        values = trace.y if trace.orientation == "h" else trace.x
+        n = max(1, 0 if values is None else len(values))  # numpy arrays have no truth value
         size = min(TICK_SIZE, int(0.8 * plot_height / n)) if trace.orientation == "h" \
             else TICK_SIZE
         trace.textfont = dict(size=max(size, 9), color=TEXT_COLOR)

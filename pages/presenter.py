@@ -1,0 +1,90 @@
+"""Presenter mode: the slides of content/slides.md one at a time, for a classroom projector — a big
+chart, one plain sentence, the number that matters, the source line and optional speaker notes.
+The slide number lives in the link (?slide=3); Previous/Next also answer the arrow keys."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app import content, metrics, slides, ui, urlstate
+
+# Calls to set_page_config are additive (Streamlit >= 1.50): this page starts with the sidebar
+# collapsed, the entry script's title, icon and wide layout stay.
+st.set_page_config(page_title="Presenter mode · Benzodiazepine overdose deaths",
+                   initial_sidebar_state="collapsed")
+
+deck = slides.load_slides()
+count = len(deck)
+menu = slides.deck_titles(deck)
+
+
+def step(delta: int) -> None:
+    """Previous/Next: move the bound slide control (urlstate writes the new number to the URL)."""
+    st.session_state["slide"] = min(max(int(st.session_state.get("slide", 1)) + delta, 1), count)
+
+
+with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+    previous_slot = st.empty()  # the buttons are drawn once the slide number is known
+    number = urlstate.select("Go to slide", list(menu), 1, key="slide", format_func=menu.get,
+                             label_visibility="collapsed", width=300)
+    next_slot = st.empty()
+    st.markdown(f"**Slide {number} of {count}**")
+previous_slot.button("Previous", key="previous", icon=":material/arrow_back:", shortcut="Left",
+                     on_click=step, args=(-1,), disabled=number == 1,
+                     help="Previous slide (left arrow key)")
+next_slot.button("Next", key="next", icon=":material/arrow_forward:", shortcut="Right",
+                 on_click=step, args=(1,), disabled=number == count, type="primary",
+                 help="Next slide (right arrow key)")
+urlstate.show_notices()
+
+slide = deck[number - 1]
+for table in slides.tables_for(slide):
+    ui.require_table(table)
+shown = slides.filled(slide, metrics.headline_values_from(*slides.headline_tables(slide)))
+
+stage = st.container()  # filled after the controls below it, whose values the chart needs
+st.divider()
+with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+    show_notes = urlstate.toggle("Speaker notes", False, key="notes")
+    show_events = urlstate.toggle(
+        "Show events", True, key="events", disabled=slide.chart not in slides.TIME_CHARTS,
+        help="Label policy events (FDA warnings, CDC guidelines) on charts over time")
+    screen_id = urlstate.select("Screen", list(slides.SCREENS), slides.DEFAULT_SCREEN,
+                                key="screen", widget="segmented",
+                                format_func=lambda s: slides.SCREENS[s].label,
+                                help="Sizes the chart for the projector's resolution")
+    urlstate.copy_link_control()
+    ui.handout_button("Benzodiazepine overdose deaths: presenter slides",
+                      slides.handout_sections(deck, events=show_events), key="handout",
+                      subtitle="Slides with their numbers, sources and speaker notes")
+screen = slides.SCREENS[screen_id]
+
+with stage:
+    if slide.has_chart:
+        chart = slides.slide_chart(slide.chart, events=show_events)
+        text_column, chart_column = st.columns([1.15, 2.3], gap="large")
+        with text_column:
+            (st.header if screen.large_text else st.subheader)(shown.headline, anchor=False)
+            key = chart.key_number
+            with st.container(border=True, gap=None):
+                st.markdown(f"**{key.label}**")  # a metric label would be cut at one line
+                st.metric(key.label, key.value, label_visibility="collapsed")
+                if key.detail:
+                    st.caption(key.detail)
+            if show_notes:
+                st.info(shown.notes, icon=":material/record_voice_over:")
+        with chart_column:
+            st.markdown(f"#### {chart.title}")
+            ui.chart_block(slides.for_screen(chart.figure, screen), chart.plotted, chart.caption,
+                           key=f"slide_{slide.number}", summary=chart.summary,
+                           export_title=chart.title)
+            ui.definition_note(chart.definition)
+    else:
+        with st.container(border=True):
+            st.title(shown.headline, anchor=False)
+        if show_notes:
+            st.info(shown.notes, icon=":material/record_voice_over:")
+        if slide.slug == slides.HELP_SLUG:
+            ui.get_help_box()
+
+with st.expander("About presenter mode"):
+    st.markdown(content.intro("presenter"))

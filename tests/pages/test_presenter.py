@@ -1,0 +1,222 @@
+"""pages/presenter.py: every slide renders from the processed data with its headline filled (no
+raw {placeholder}), its number equal to app.metrics.headline_values() and the files, Previous/Next
+move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the speaker notes,
+events and screen controls live in the URL, and a missing table stops only the slides that need
+it."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import content, metrics, slides
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/presenter.py"
+DATA = ROOT / "data"
+HOSTILE = "<script>alert(1)</script>"
+DECK = slides.load_slides()
+COUNT = len(DECK)
+
+
+def run_page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=30)
+    at.query_params.update(query or {})
+    at.run()
+    return at
+
+
+def counter(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Slide "))
+
+
+def headline(at: AppTest) -> str:
+    """The slide's sentence: a heading beside a chart, the title of a text card."""
+    return (at.subheader or at.header or at.title)[0].value
+
+
+def shown_text(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "text", "title", "header",
+                                              "subheader", "info", "error")
+                    for e in getattr(at, kind))
+
+
+@pytest.fixture(scope="module")
+def values() -> dict[str, str]:
+    return metrics.headline_values()
+
+
+@pytest.fixture(scope="module")
+def every_slide() -> dict[int, AppTest]:
+    return {s.number: run_page({"slide": str(s.number)}) for s in DECK}
+
+
+def test_every_slide_renders_with_its_sentence_filled(every_slide, values):
+    for slide in DECK:
+        at = every_slide[slide.number]
+        assert not at.exception, (slide.number, [e.value for e in at.exception])
+        assert not at.error
+        assert counter(at) == f"**Slide {slide.number} of {COUNT}**"
+        assert at.selectbox(key="slide").value == slide.number
+        assert headline(at) == content.fill(slide.headline, values)
+        text = shown_text(at)
+        assert "{" not in text and "}" not in text, f"raw placeholder on slide {slide.number}"
+
+
+def test_chart_slides_have_one_chart_source_number_and_data(every_slide):
+    for slide in DECK:
+        at = every_slide[slide.number]
+        charts_drawn = at.get("plotly_chart")
+        if slide.has_chart:
+            assert len(charts_drawn) == 1, slide.number
+            assert any(c.value.startswith("Source:") and "Definition:" in c.value
+                       for c in at.caption), slide.number
+            assert len(at.metric) == 1
+            assert any(b.proto.label == "Download these data (CSV)"
+                       for b in at.get("download_button"))
+        else:
+            assert not charts_drawn and not at.metric, slide.number
+
+
+def test_help_slide_shows_the_help_box(every_slide):
+    help_slide = next(s for s in DECK if s.slug == slides.HELP_SLUG)
+    boxes = [i.value for i in every_slide[help_slide.number].info]
+    assert any("988" in b and "1-800-662-4357" in b and "911" in b for b in boxes)
+
+
+def test_the_number_on_each_slide_equals_headline_values(every_slide, values):
+    expected = {
+        "benzo_trend": values["benzo_deaths_latest"],
+        "with_without_opioids": values["share_with_opioids_latest"],
+        "opioid_share": values["share_opioid_deaths_with_benzo_2019_value"],
+        "synthetic_split": values["share_with_synthetic_latest"],
+        "illicit_benzos": values["illicit_benzo_deaths_latest"],
+        "nonfatal_ed": values["nonfatal_benzo_ed_rate_latest"],
+    }
+    for slide in DECK:
+        if slide.chart in expected:
+            assert every_slide[slide.number].metric[0].value == expected[slide.chart], slide.slug
+
+
+def test_numbers_equal_the_processed_files(every_slide):
+    manifest = json.loads((DATA / "manifest.json").read_text())
+    nida = pd.read_parquet(DATA / manifest["tables"]["nida_national"]["file"])
+    rows = nida[(nida["measure"] == "deaths") & (nida["sex"] == "all")
+                & (nida["age_group"] == "all") & (nida["race_ethnicity"] == "all")]
+    deaths = rows.pivot_table(index="year", columns="drug_group", values="value")
+    year = int(deaths["benzodiazepines"].dropna().index.max())
+    share = deaths.loc[year, "benzodiazepines_with_any_opioid"] / deaths.loc[
+        year, "benzodiazepines"] * 100
+    by_chart = {s.chart: every_slide[s.number] for s in DECK}
+    assert by_chart["benzo_trend"].metric[0].value == f"{deaths.loc[year, 'benzodiazepines']:,.0f}"
+    assert by_chart["with_without_opioids"].metric[0].value == f"{share:.0f}%"
+    sudors = pd.read_parquet(DATA / manifest["tables"]["sudors_state"]["file"])
+    illicit = sudors[(sudors["drug_group"] == "illegal_benzodiazepines")
+                     & (sudors["measure"] == "deaths") & (sudors["geo_fips"] == "99")
+                     & (sudors["sex"] == "all") & (sudors["age_group"] == "all")]
+    latest = illicit.loc[illicit["year"].idxmax()]
+    assert by_chart["illicit_benzos"].metric[0].value == f"{latest['value']:,.0f}"
+
+
+def test_next_and_previous_move_the_slide_and_the_link():
+    at = run_page()
+    assert at.button(key="previous").disabled and not at.button(key="next").disabled
+    at.button(key="next").click().run()
+    assert not at.exception
+    assert counter(at) == f"**Slide 2 of {COUNT}**"
+    assert at.query_params["slide"] == "2"
+    at.button(key="next").click().run()
+    assert at.query_params["slide"] == "3"
+    at.button(key="previous").click().run()
+    assert counter(at) == f"**Slide 2 of {COUNT}**" and at.query_params["slide"] == "2"
+    at.button(key="previous").click().run()
+    assert counter(at) == f"**Slide 1 of {COUNT}**"
+    assert "slide" not in at.query_params, "slide 1 is the default and left out of the link"
+
+
+def test_last_slide_disables_next():
+    at = run_page({"slide": str(COUNT)})
+    assert at.button(key="next").disabled and not at.button(key="previous").disabled
+
+
+def test_the_slide_picker_writes_the_link():
+    at = run_page({"slide": "4"})
+    at.selectbox(key="slide").set_value(7).run()
+    assert counter(at) == f"**Slide 7 of {COUNT}**" and at.query_params["slide"] == "7"
+
+
+@pytest.mark.parametrize("bad", ["999", "0", "abc", "2.5", HOSTILE])
+def test_bad_slide_in_the_link_opens_slide_one_with_a_notice(bad):
+    at = run_page({"slide": bad})
+    assert not at.exception
+    assert counter(at) == f"**Slide 1 of {COUNT}**"
+    assert any("Ignored an invalid link setting: `slide`" in c.value for c in at.caption)
+    assert "<script>" not in shown_text(at)
+
+
+def test_speaker_notes_toggle_lives_in_the_link():
+    slide = DECK[0]
+    at = run_page()
+    assert at.toggle(key="notes").value is False
+    assert not any(i.value == slide.notes for i in at.info)
+    at.toggle(key="notes").set_value(True).run()
+    assert at.query_params["notes"] == "true"
+    assert any(i.value == slide.notes for i in at.info)
+    again = run_page({"notes": "true", "slide": "2"})
+    assert any(i.value == DECK[1].notes for i in again.info)
+
+
+def test_events_toggle_round_trips_and_clears_the_chart():
+    def event_lines(at: AppTest) -> int:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return sum(s.get("type") == "line" for s in spec["layout"].get("shapes", []))
+
+    at = run_page({"events": "false"})
+    assert at.toggle(key="events").value is False and event_lines(at) == 0
+    at.toggle(key="events").set_value(True).run()
+    assert "events" not in at.query_params and event_lines(at) > 0
+
+
+def test_screen_size_sets_the_chart_height():
+    def height(at: AppTest) -> int:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["height"]
+
+    small, large = run_page(), run_page({"screen": "1080"})
+    assert height(small) == slides.SCREENS["720"].chart_height
+    assert height(large) == slides.SCREENS["1080"].chart_height
+    assert large.header, "a larger heading on the large screen"
+
+
+def test_handout_button_is_offered():
+    at = run_page()
+    assert any(b.proto.label == "Handout (PDF)" for b in at.get("download_button"))
+
+
+@pytest.mark.parametrize("missing,broken,working", [
+    ("sudors_state", "illicit_benzos", "benzo_trend"),
+    ("nida_national", "benzo_trend", "nonfatal_ed"),
+])
+def test_missing_table_stops_only_the_slides_that_need_it(tmp_path, monkeypatch, missing, broken,
+                                                          working):
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / manifest["tables"][missing]["file"]).unlink()
+    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
+    number = {s.chart: s.number for s in DECK}
+    st.cache_data.clear()
+    try:
+        failing = run_page({"slide": str(number[broken])})
+        fine = run_page({"slide": str(number[working])})
+    finally:
+        st.cache_data.clear()
+    assert not failing.exception and not fine.exception
+    assert any(missing in e.value for e in failing.error)
+    assert not failing.get("plotly_chart")
+    assert failing.button(key="next"), "navigation stays"
+    assert not fine.error and len(fine.get("plotly_chart")) == 1
