@@ -5,7 +5,7 @@ data (app.metrics placeholders), sized for a projector.
 Pure functions (no Streamlit): text or tidy tables in, `Slide`, `SlideChart`, figures out;
 tested in tests/app/test_slides.py. Two cached entry points at the end (`slide_chart`,
 `handout_sections`) load the tables themselves, once per data version, so a rerun (a click on
-"Next", the notes toggle) rebuilds nothing. The page (pages/presenter.py) checks the tables a
+"Next", the notes toggle) rebuilds nothing. The page (pages/present.py) checks the tables a
 slide needs (app.ui.require_table) and lays the result out.
 
 Slide format (documented in the top comment of content/slides.md):

@@ -17,21 +17,16 @@ DECK = slides.load_slides()
 
 
 def open_slide(page, app_url: str, query: str) -> None:
-    """Open /present?<query> and wait until the script run finished. Streamlit answers the first
-    request for a url_path that differs from its file name ("present", pages/presenter.py) in a
-    fresh server with a "Page not found" dialog over the right page; reopen once if it shows."""
-    for _ in range(2):
-        page.goto(f"{app_url}/present?{query}", wait_until="domcontentloaded")
-        page.get_by_test_id("stApp").wait_for(timeout=30_000)
-        page.get_by_text(re.compile(r"^Slide \d+ of \d+$")).wait_for(timeout=60_000)
-        # The expander is the page's last element: once drawn, the run has finished.
-        page.get_by_text("About presenter mode").wait_for(timeout=60_000)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-        page.wait_for_timeout(500)
-        if page.get_by_text("Page not found").count() == 0:
-            return
-    raise AssertionError("the presenter page keeps answering 'Page not found'")
+    """Open /present?<query> and wait until the script run finished."""
+    page.goto(f"{app_url}/present?{query}", wait_until="domcontentloaded")
+    page.get_by_test_id("stApp").wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"^Slide \d+ of \d+$")).wait_for(timeout=60_000)
+    # The expander is the page's last element: once drawn, the run has finished.
+    page.get_by_text("About presenter mode").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0
 
 
 @pytest.mark.browser

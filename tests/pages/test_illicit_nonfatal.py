@@ -1,4 +1,4 @@
-"""pages/illicit_nonfatal.py: SUDORS illegal-benzodiazepine deaths (states ranked, participating
+"""pages/illicit.py: SUDORS illegal-benzodiazepine deaths (states ranked, participating
 trend, chosen states) and DOSE nonfatal visits (DOSE-SYS with the COVID-19 gap, DOSE-DIS by
 state and year); metrics equal to the processed data; URL-bound controls; bad links; a missing
 table."""
@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "illicit_nonfatal.py"
+PAGE = ROOT / "pages" / "illicit.py"
 DATA = ROOT / "data"
 HOSTILE = "<script>alert(1)</script>"
 

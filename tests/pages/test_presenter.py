@@ -1,4 +1,4 @@
-"""pages/presenter.py: every slide renders from the processed data with its headline filled (no
+"""pages/present.py: every slide renders from the processed data with its headline filled (no
 raw {placeholder}), its number equal to app.metrics.headline_values() and the files, Previous/Next
 move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the speaker notes,
 events and screen controls live in the URL, and a missing table stops only the slides that need
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from app import content, metrics, slides
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/presenter.py"
+PAGE = "pages/present.py"
 DATA = ROOT / "data"
 HOSTILE = "<script>alert(1)</script>"
 DECK = slides.load_slides()
