@@ -6,10 +6,11 @@ import streamlit as st
 
 from app import charts, content, data, metrics, ui, urlstate
 
-# The other pages in reading order; each has a `## <id>` lead-in in content/intros.md and lives
-# at pages/<id>.py (tests/pages/test_overview.py checks this against dashboard.py).
-LINKED_PAGES = ("opioids", "compare", "states", "who", "illicit_nonfatal", "about", "explorer",
-                "presenter", "methods")
+# The other pages in reading order: lead-in id in content/intros.md -> page file stem
+# (tests/pages/test_overview.py checks the files against dashboard.py).
+LINKED_PAGES = {"opioids": "opioids", "compare": "compare", "states": "states", "who": "who",
+                "illicit_nonfatal": "illicit", "about": "about", "explorer": "explorer",
+                "presenter": "present", "methods": "methods"}
 TREND_GROUPS = ("benzodiazepines", "benzodiazepines_with_any_opioid",
                 "benzodiazepines_without_any_opioid")
 
@@ -69,10 +70,11 @@ ui.definition_note("ucd_overdose")
 ui.handout_button("Benzodiazepine overdose deaths in the United States", [trend_section])
 
 st.header("Explore the dashboard")
-for start in range(0, len(LINKED_PAGES), 2):
-    for column, page_id in zip(st.columns(2, gap="medium"), LINKED_PAGES[start:start + 2]):
+linked = list(LINKED_PAGES.items())
+for start in range(0, len(linked), 2):
+    for column, (intro_id, stem) in zip(st.columns(2, gap="medium"), linked[start:start + 2]):
         with column.container(border=True, height="stretch"):
-            st.page_link(f"pages/{page_id}.py", icon=":material/arrow_forward:")
-            st.markdown(content.intro(page_id))
+            st.page_link(f"pages/{stem}.py", icon=":material/arrow_forward:")
+            st.markdown(content.intro(intro_id))
 
 ui.get_help_box()
