@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data, export
+from app import charts, data, export, reproduce, urlstate
 from app.geo import plotly_config
 
 HELP_MARKDOWN = """\
@@ -72,8 +72,34 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
         st.download_button("Download these data (CSV)", data=_csv_bytes(table),
                            file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
                            key=f"csv_{key}", on_click="ignore")
+    with st.expander("Cite and reproduce this view"):
+        cite_and_reproduce(plotted_df)
     return export.HandoutSection(title=export_title or export.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
+
+
+def cite_and_reproduce(plotted_df: pd.DataFrame) -> None:
+    """Citation with this view's link and today's date, and, where a plain filter of the
+    processed table gives exactly the plotted rows, the pandas code that does it."""
+    try:
+        manifest = data.load_manifest()
+    except data.DataUnavailable as err:
+        st.caption(str(err))
+        return
+    url = urlstate.shareable_url() or None
+    st.markdown("**Cite**")
+    st.code(reproduce.view_citation(plotted_df, manifest, url), language=None, wrap_lines=True)
+    name = reproduce.table_for(plotted_df, manifest, data.load_table)
+    table = data.load_table(name) if name else None
+    if table is not None and reproduce.reproduces(table, plotted_df):
+        st.markdown(f"**Reproduce** with the `{name}` table (Parquet download on the Data and "
+                    "methods page):")
+        st.code(reproduce.snippet(manifest["tables"][name]["file"], reproduce.filters_of(
+            plotted_df), reproduce.year_span(plotted_df)), language="python")
+    else:
+        st.caption("These numbers are derived from the processed tables (shares, sums or a "
+                   "view of record-level data): the CSV above holds exactly what is plotted, "
+                   "and the Data explorer rebuilds the underlying rows with code to match.")
 
 
 def _export_unavailable() -> str | None:

@@ -149,7 +149,9 @@ def test_source_definition_citation_and_snippet(default_run, monkeypatch):
     citation = next(c.value for c in at.code if info["sha256"] in c.value)
     assert source["citation"].rstrip(".") in citation
     assert f"accessed {dt.date.today().isoformat()}" in citation
-    snippet = next(c.value for c in at.code if "import pandas" in c.value)
+    # The explorer's own snippet (for all filtered rows) is the page's last code block; each
+    # chart's "Cite and reproduce" block comes before it.
+    snippet = [c.value for c in at.code if "import pandas" in c.value][-1]
     monkeypatch.chdir(DATA)
     scope: dict = {}
     exec(snippet, scope)  # noqa: S102 - the page's own generated code
