@@ -32,6 +32,8 @@ explorer.drop_stale("measure", explorer.keep_choice(measures))
 with top[1]:
     measure = urlstate.select("Measure", measures, measures[0], key="measure",
                               format_func=explorer.measure_label)
+if measure in ("crude_rate", "age_adjusted_rate"):
+    st.caption(explorer.text("rate_kinds"))
 drug_choices = explorer.drug_options(h, measure)
 explorer.drop_stale("drugs", explorer.keep_choices(drug_choices))
 with top[2]:

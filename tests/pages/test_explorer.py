@@ -335,3 +335,9 @@ def test_no_manifest_shows_a_clear_error(tmp_path, monkeypatch):
     at = run_page()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1 and "manifest" in at.error[0].value
+
+
+def test_a_rate_measure_explains_crude_versus_age_adjusted():
+    at = run_page({"table": "nchs_state_poisoning", "measure": "age_adjusted_rate"})
+    assert not at.exception
+    assert any("Crude or age-adjusted?" in c.value for c in at.caption)
