@@ -185,8 +185,11 @@ def _events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> No
     other side of the line."""
     at_x: dict[object, int] = {}
     for event in events or []:
+        hover = None
         if isinstance(event, Mapping):
             x, label = event.get("x", event.get("year")), str(event.get("label", ""))
+            if event.get("detail"):
+                hover = f"{event['detail']}<br>Source: {event.get('source', '')}"
         else:
             x, label = event[0], str(event[1])
         if x is None:
@@ -203,7 +206,8 @@ def _events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> No
         fig.add_annotation(x=x, xref="x", y=1, yref="paper", text=label, textangle=-90,
                            showarrow=False, xanchor="left" if side > 0 else "right",
                            yanchor="top", xshift=side * (2 + 20 * (n // 2)),
-                           bgcolor="rgba(128,128,128,0.15)", font=dict(size=theme.ANNOTATION_SIZE))
+                           bgcolor="rgba(128,128,128,0.15)", font=dict(size=theme.ANNOTATION_SIZE),
+                           hovertext=hover)
 
 
 def _mark_provisional(fig: go.Figure, data: pd.DataFrame, monthly: bool) -> None:

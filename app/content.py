@@ -109,7 +109,8 @@ def load_events() -> tuple[Event, ...]:
 
 def chart_events(first_year: int, last_year: int) -> list[dict[str, object]]:
     """Events within a chart's year range, in the form app.charts.time_series takes."""
-    return [{"year": e.year, "month": e.month, "label": e.short_label}
+    return [{"year": e.year, "month": e.month, "label": e.short_label, "detail": e.label,
+             "source": e.source_url}
             for e in load_events() if first_year <= e.year <= last_year]
 
 

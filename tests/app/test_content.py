@@ -33,3 +33,18 @@ def test_fill_refuses_a_missing_placeholder():
     with pytest.raises(content.ContentError, match="share"):
         content.fill("about {share}", {})
     assert content.fill("{a} deaths", {"a": "9,711"}) == "9,711 deaths"
+
+
+def test_event_annotations_carry_their_source_on_hover():
+    import pandas as pd
+
+    from app import charts
+    from etl.tidy import tidy_frame
+    rows = tidy_frame(pd.DataFrame({
+        "source_id": "nida_workbook", "source_file": "f", "definition": "ucd_overdose",
+        "measure": "deaths", "unit": "deaths", "drug_group": "benzodiazepines",
+        "geo_level": "nation", "geo_fips": "00", "geo_name": "United States",
+        "period_type": "year", "year": [2015, 2016, 2017], "value": [1.0, 2.0, 3.0]}))
+    fig = charts.time_series(rows, events=content.chart_events(2015, 2017))
+    hovers = [a.hovertext for a in fig.layout.annotations if a.hovertext]
+    assert hovers and all("Source: https://" in h for h in hovers)
