@@ -11,14 +11,13 @@ from the multiple-cause T-codes.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
 from etl.registry import US_FIPS
+from etl.csvfile import read_rows
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
 
@@ -125,35 +124,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     The first header cell is empty in the stored copy (a pandas index column); the official
     export starts with INDICATOR. Both are accepted: columns are looked up by name.
     """
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise SourceFormatError(path, "file is empty", expected="a CSV header and data rows",
-                                found=f"{len(raw)} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise SourceFormatError(path, "file is not UTF-8 text", line=line, expected="UTF-8",
-                                found=f"byte 0x{raw[err.start]:02x} at offset {err.start}") from err
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise SourceFormatError(path, "header lacks a column the parser needs", line=1,
-                                column=missing[0], expected=", ".join(COLUMNS),
-                                found=", ".join(header))
-    rows = []
-    for fields in reader:
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise SourceFormatError(path, "row has the wrong number of fields (truncated file?)",
-                                    line=reader.line_num, expected=str(len(header)),
-                                    found=str(len(fields)))
-        rows.append((reader.line_num, dict(zip(header, fields))))
-    if not rows:
-        raise SourceFormatError(path, "no data rows after the header", line=1)
-    return rows
+    return read_rows(path, COLUMNS, encoding_label='UTF-8')
 
 
 def _lookup(mapping: dict[str, str], text: str, path: Path, line: int, column: str) -> str:

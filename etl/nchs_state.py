@@ -9,14 +9,13 @@ Definition: underlying cause of death X40–X44, X60–X64, X85, Y10–Y14 (`ucd
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
 from etl.registry import STATE_BY_NAME, US_FIPS
+from etl.csvfile import read_rows
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
 
@@ -100,35 +99,7 @@ CHECK_DEATHS: dict[int, int] = {1999: 16_849, 2010: 38_329, 2016: 63_632}
 
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Read the CSV strictly: UTF-8, known header, same field count on every line."""
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise SourceFormatError(path, "file is empty", expected="a CSV header and data rows",
-                                found=f"{len(raw)} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise SourceFormatError(path, "file is not UTF-8 text", line=line, expected="UTF-8",
-                                found=f"byte 0x{raw[err.start]:02x} at offset {err.start}") from err
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise SourceFormatError(path, "header lacks a column the parser needs", line=1,
-                                column=missing[0], expected=", ".join(COLUMNS),
-                                found=", ".join(header))
-    rows = []
-    for fields in reader:
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise SourceFormatError(path, "row has the wrong number of fields (truncated file?)",
-                                    line=reader.line_num, expected=str(len(header)),
-                                    found=str(len(fields)))
-        rows.append((reader.line_num, dict(zip(header, fields))))
-    if not rows:
-        raise SourceFormatError(path, "no data rows after the header", line=1)
-    return rows
+    return read_rows(path, COLUMNS, encoding_label='UTF-8')
 
 
 def _number(text: str, path: Path, line: int, column: str, low: float, high: float,
