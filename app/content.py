@@ -41,26 +41,9 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text.format(**values)
 
 
-@lru_cache(maxsize=1)
-def _intro_sections() -> dict[str, str]:
-    sections: dict[str, str] = {}
-    current = None
-    for line in read_markdown("intros").splitlines():
-        heading = re.match(r"^##\s+(\w+)\s*$", line)
-        if heading:
-            current = heading.group(1)
-            sections[current] = ""
-        elif current:
-            sections[current] += line + "\n"
-    return {k: v.strip() for k, v in sections.items()}
-
-
 def intro(page_id: str) -> str:
     """The lead-in paragraph for a page (content/intros.md, section `## page_id`)."""
-    try:
-        return _intro_sections()[page_id]
-    except KeyError:
-        raise ContentError(f"{CONTENT_DIR / 'intros.md'}: no section '## {page_id}'") from None
+    return section("intros", page_id)
 
 
 @lru_cache(maxsize=16)

@@ -103,27 +103,9 @@ class Selection(NamedTuple):
 
 # --- text ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _sections() -> dict[str, str]:
-    sections: dict[str, str] = {}
-    current = None
-    for line in content.read_markdown("explorer").splitlines():
-        heading = re.match(r"^##\s+(\w+)\s*$", line)
-        if heading:
-            current = heading.group(1)
-            sections[current] = ""
-        elif current:
-            sections[current] += line + "\n"
-    return {k: v.strip() for k, v in sections.items()}
-
-
 def text(section: str, **values: object) -> str:
     """A section of content/explorer.md with its placeholders filled (paragraphs kept)."""
-    try:
-        raw = _sections()[section]
-    except KeyError:
-        raise content.ContentError(f"{content.CONTENT_DIR / 'explorer.md'}: no section "
-                                   f"'## {section}'") from None
+    raw = content.section("explorer", section)
     paragraphs = [" ".join(p.split()) for p in raw.split("\n\n")]
     return content.fill("\n\n".join(paragraphs), {k: str(v) for k, v in values.items()})
 
