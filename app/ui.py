@@ -89,17 +89,29 @@ def cite_and_reproduce(plotted_df: pd.DataFrame) -> None:
     url = urlstate.shareable_url() or None
     st.markdown("**Cite**")
     st.code(reproduce.view_citation(plotted_df, manifest, url), language=None, wrap_lines=True)
-    name = reproduce.table_for(plotted_df, manifest, data.load_table)
-    table = data.load_table(name) if name else None
-    if table is not None and reproduce.reproduces(table, plotted_df):
+    found = _reproduction(plotted_df, manifest["built_at"])
+    if found is not None:
+        name, code = found
         st.markdown(f"**Reproduce** with the `{name}` table (Parquet download on the Data and "
                     "methods page):")
-        st.code(reproduce.snippet(manifest["tables"][name]["file"], reproduce.filters_of(
-            plotted_df), reproduce.year_span(plotted_df)), language="python")
+        st.code(code, language="python")
     else:
         st.caption("These numbers are derived from the processed tables (shares, sums or a "
                    "view of record-level data): the CSV above holds exactly what is plotted, "
                    "and the Data explorer rebuilds the underlying rows with code to match.")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _reproduction(plotted_df: pd.DataFrame, data_version: str) -> tuple[str, str] | None:
+    """(table name, pandas code) that rebuild exactly `plotted_df`, or None. Checking it scans
+    the whole table, so the answer is cached per plotted rows and data build: a rerun with the
+    same view costs a hash of the plotted rows only."""
+    manifest = data.load_manifest()
+    name = reproduce.table_for(plotted_df, manifest, data.load_table)
+    if name is None or not reproduce.reproduces(data.load_table(name), plotted_df):
+        return None
+    return name, reproduce.snippet(manifest["tables"][name]["file"],
+                                   reproduce.filters_of(plotted_df), reproduce.year_span(plotted_df))
 
 
 def _export_unavailable() -> str | None:
