@@ -1,0 +1,241 @@
+"""Time to first chart in headless Chromium, every dashboard page against a bare Streamlit page.
+
+Run: python benchmarks/bench_browser.py [--loads 5] [--pages overview,states]
+                                        [--json benchmarks/.results/browser.json]
+
+Starts two servers on free localhost ports (one per app, `python -m streamlit run ...
+--server.headless true --server.port P`): dashboard.py and benchmarks/bare_page.py (one Plotly line
+chart: the least a Streamlit + Plotly page costs). Drives Debian's Chromium through Playwright.
+Each load is a new browser context (empty cache, new Streamlit session) at 1280×720.
+
+Measured in the page, from navigation start (performance.timeOrigin):
+  first chart     the first `.js-plotly-plot .main-svg` in the DOM with a non-zero box
+  script done     the app's script run finished (stApp data-test-script-state running ->
+                  notRunning), i.e. the status widget is gone
+Per page: one warm-up load right after the server started (reported as "first load"), then
+`--loads` measured loads, interleaved in rounds (bare, page 1, page 2, ..., bare, page 1, ...) so
+both apps see the same machine conditions. Median of the measured loads; ratio = page median /
+bare median; target ratio <= 1.3. Pages without a chart report only "script done".
+
+A benchmark, not a test: it reports, it never fails on a missed target.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_pages import page_list  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TARGET_RATIO = 1.3
+NO_CHART_GRACE_MS = 5000  # after the script finished, wait this long for a chart before "none"
+
+# Installed before any page script: records when the first chart is visible and when the first
+# script run finished, using a MutationObserver (fires right after the DOM change) plus a
+# requestAnimationFrame check (catches a box that becomes non-zero without a DOM mutation).
+PROBE = """
+(() => {
+  const b = window.__bench = {firstChart: null, scriptDone: null, sawRunning: false};
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const check = () => {
+    const now = performance.now();
+    if (b.firstChart === null) {
+      for (const el of document.querySelectorAll('.js-plotly-plot .main-svg')) {
+        if (visible(el)) { b.firstChart = now; break; }
+      }
+    }
+    if (b.scriptDone === null) {
+      const app = document.querySelector('[data-testid="stApp"]');
+      const state = app && app.getAttribute('data-test-script-state');
+      if (state === 'running') b.sawRunning = true;
+      else if (b.sawRunning && state === 'notRunning') b.scriptDone = now;
+    }
+    return b.firstChart !== null && b.scriptDone !== null;
+  };
+  const start = () => {
+    const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+    obs.observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                           attributeFilter: ['data-test-script-state', 'class']});
+    const frame = () => { if (!check()) requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+  };
+  if (document.documentElement) start();
+  else document.addEventListener('readystatechange', start, {once: true});
+})();
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(script: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit run {script} exited with {proc.returncode}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError(f"streamlit run {script} not healthy within 90 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def load(browser, url: str, timeout_ms: int) -> dict[str, Any]:
+    """One load in a fresh context: times (ms from navigation start) and error boxes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="commit", timeout=timeout_ms)
+        page.wait_for_function(
+            f"""() => window.__bench && window.__bench.scriptDone !== null &&
+                 (window.__bench.firstChart !== null ||
+                  performance.now() - window.__bench.scriptDone > {NO_CHART_GRACE_MS})""",
+            timeout=timeout_ms, polling=100)
+        result = page.evaluate("() => ({...window.__bench, "
+                               "dcl: performance.getEntriesByType('navigation')[0]"
+                               ".domContentLoadedEventEnd})")
+        result["exceptions"] = page.get_by_test_id("stException").count()
+        result["errors"] = page.get_by_test_id("stAlertContentError").count()
+        result["not_found_modal"] = page.get_by_role("dialog").filter(
+            has_text="Page not found").count()
+        return result
+    except Exception as err:  # noqa: BLE001 - a failed load is a result, not a crash
+        return {"failed": f"{type(err).__name__}: {str(err).splitlines()[0][:150]}"}
+    finally:
+        context.close()
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5, help="measured loads per page")
+    parser.add_argument("--pages", default="", help="comma-separated url paths (default: all)")
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds per load")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    pages = page_list()
+    if args.pages:
+        wanted = set(args.pages.split(","))
+        pages = [p for p in pages if p[0] in wanted]
+    missing = [f for _, f in pages if not (ROOT / f).exists()]
+    if missing:
+        print(f"warning: page files missing (their loads will show an error): {missing}",
+              file=sys.stderr)
+
+    dash_port, bare_port = free_port(), free_port()
+    servers = []
+    try:
+        servers.append(start_server("dashboard.py", dash_port))
+        servers.append(start_server("benchmarks/bare_page.py", bare_port))
+        targets = [("bare (reference)", f"http://127.0.0.1:{bare_port}/")] + [
+            (url, f"http://127.0.0.1:{dash_port}/{url}") for url, _ in pages]
+        samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in targets}
+        first: dict[str, dict[str, Any]] = {}
+        timeout_ms = int(args.timeout * 1000)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name, url in targets:  # warm-up: first load after the server started
+                first[name] = load(browser, url, timeout_ms)
+                print(f"first load {name:<18} {fmt(first[name].get('firstChart'))} ms "
+                      f"{first[name].get('failed', '')}", file=sys.stderr, flush=True)
+            for round_no in range(args.loads):
+                for name, url in targets:
+                    samples[name].append(load(browser, url, timeout_ms))
+                print(f"round {round_no + 1}/{args.loads} done", file=sys.stderr, flush=True)
+            browser.close()
+    finally:
+        for proc in servers:
+            stop_server(proc)
+
+    rows = []
+    for name, _ in targets:
+        ok = [s for s in samples[name] if "failed" not in s]
+        charts = [s["firstChart"] for s in ok if s.get("firstChart") is not None]
+        rows.append({
+            "page": name,
+            "first_load_chart_ms": first[name].get("firstChart"),
+            "first_chart_ms": median(charts) if len(charts) == len(ok) and ok else None,
+            "first_chart_min_ms": min(charts) if charts else None,
+            "first_chart_max_ms": max(charts) if charts else None,
+            "script_done_ms": median([s["scriptDone"] for s in ok]),
+            "dom_content_loaded_ms": median([s["dcl"] for s in ok]),
+            "loads": len(ok), "failed": [s["failed"] for s in samples[name] if "failed" in s],
+            "has_chart": bool(charts),
+            "exception_boxes": max((s["exceptions"] for s in ok), default=0),
+            "error_boxes": max((s["errors"] for s in ok), default=0),
+            "not_found_modal": max((s["not_found_modal"] for s in ok), default=0),
+        })
+    bare = rows[0]["first_chart_ms"]
+    print(f"\nTime to first chart in headless Chromium (ms from navigation start, median of "
+          f"{args.loads} loads; target ≤ {TARGET_RATIO}× the bare page)")
+    print("| page | first chart | min–max | ratio to bare | target | script done | "
+          "first load after start | boxes (exception/error/'Page not found' modal) |")
+    print("|---|---:|---:|---:|---|---:|---:|---|")
+    for r in rows:
+        ratio = r["first_chart_ms"] / bare if r["first_chart_ms"] and bare else None
+        r["ratio"] = ratio
+        target = ("–" if ratio is None or r["page"].startswith("bare")
+                  else "met" if ratio <= TARGET_RATIO else "MISSED")
+        if not r["has_chart"]:
+            target = "no chart"
+        span = (f"{fmt(r['first_chart_min_ms'])}–{fmt(r['first_chart_max_ms'])}"
+                if r["has_chart"] else "–")
+        failed = f" ({len(r['failed'])} failed: {r['failed'][0]})" if r["failed"] else ""
+        print(f"| {r['page']} | {fmt(r['first_chart_ms'])} | {span} | {fmt(ratio, 2)} | "
+              f"{target} | {fmt(r['script_done_ms'])} | {fmt(r['first_load_chart_ms'])} | "
+              f"{r['exception_boxes']}/{r['error_boxes']}/{r['not_found_modal']}{failed} |")
+    payload = {"loads": args.loads, "pages": rows}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=1))
+    print(json.dumps(payload))
+
+
+if __name__ == "__main__":
+    main()
