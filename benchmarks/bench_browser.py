@@ -1,7 +1,7 @@
 """Time to first chart in headless Chromium, every dashboard page against a bare Streamlit page.
 
 Run: python benchmarks/bench_browser.py [--loads 5] [--pages overview,states]
-                                        [--json benchmarks/.results/browser.json]
+                                        [--json /tmp/bench/browser.json]
 
 Starts two servers on free localhost ports (one per app, `python -m streamlit run ...
 --server.headless true --server.port P`): dashboard.py and benchmarks/bare_page.py (one Plotly line

@@ -1,7 +1,7 @@
 """Server-side cost of every dashboard page, measured with Streamlit's AppTest (no browser).
 
 Run: python benchmarks/bench_pages.py [--runs 5] [--repeat 3] [--pages overview,states]
-                                      [--json benchmarks/.results/pages.json]
+                                      [--json /tmp/bench/pages.json]
      python benchmarks/bench_pages.py --profile states    # where a page's rerun time goes
 
 For every page listed in dashboard.py (parsed with ast, like tests/browser/test_pages.py) plus the

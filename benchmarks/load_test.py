@@ -2,7 +2,7 @@
 for a fixed time; errors, per-visit times and the server's memory are reported.
 
 Run: python benchmarks/load_test.py [--client browser|ws] [--sessions 25] [--duration 120]
-                                    [--max-visits 200] [--json benchmarks/.results/load.json]
+                                    [--max-visits 200] [--json /tmp/bench/load.json]
 
 Bounded by construction: one dashboard server is started on a free 127.0.0.1 port (or --url
 http://127.0.0.1:PORT for a running one; only localhost is accepted); at most 100 sessions and
