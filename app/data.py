@@ -1,9 +1,14 @@
 """The one way pages read data: processed tables and the manifest in data/, cached per process.
 
 `load_table(name)` returns the Parquet table listed under that name in data/manifest.json. The
-frame is cached (st.cache_data, keyed on the file's path, size and modification time, so a rebuilt
-table is picked up without restarting) and must be treated as read-only: callers that need to
-change it call `.copy()` first (pandas 3 copy-on-write makes filtering and `assign` safe anyway).
+frame is read once per process and file version (an LRU cache keyed on the file's path, size and
+modification time, so a rebuilt table is picked up without restarting; a plain LRU because the
+pages ask for the manifest dozens of times a run and Streamlit's cache hashes its arguments on
+every call) and the same object is
+shared by every session: it is read-only. Callers that need to change it call `.copy()` first
+(pandas 3 copy-on-write makes filtering and `assign` safe; tests/pages check that no page changes
+a table). Sharing the object, rather than a copy per call, is what lets `table_token` name a table
+cheaply for app.memo's caches.
 
 Anything wrong — no manifest, the table not listed, the file missing, unreadable or with other
 columns than the manifest records — raises `TableUnavailable(name, reason)`, whose message says
@@ -14,13 +19,16 @@ module's `SOURCE`) and from etl.registry.DEFINITIONS, never from strings typed i
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+import pickle
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 from etl.registry import DEFINITIONS
 
@@ -58,13 +66,14 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-@st.cache_data(show_spinner=False)
+@functools.lru_cache(maxsize=8)
 def _read_manifest(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def load_manifest(directory: Path | None = None) -> dict[str, Any]:
-    """The parsed data/manifest.json (sources, tables, built_at, code_version). Read-only."""
+    """The parsed data/manifest.json (sources, tables, built_at, code_version), shared by every
+    session: read-only."""
     path = (directory or data_dir()) / MANIFEST_NAME
     stamp = _stamp(path)
     if stamp is None:
@@ -78,9 +87,36 @@ def load_manifest(directory: Path | None = None) -> dict[str, Any]:
     return manifest
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@functools.lru_cache(maxsize=32)
 def _read_parquet(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
-    return pd.read_parquet(path, engine="pyarrow")
+    frame = pd.read_parquet(path, engine="pyarrow")
+    key = id(frame)
+    _TABLE_TOKENS[key] = (weakref.ref(frame, lambda _ref: _TABLE_TOKENS.pop(key, None)),
+                          f"table:{path}:{stamp[0]}:{stamp[1]}")
+    return frame
+
+
+# id(frame) -> (weak reference, token) for the frames _read_parquet returned.
+_TABLE_TOKENS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def table_token(frame: pd.DataFrame) -> str | None:
+    """A short name for a frame that *is* a loaded table (file path and version), else None.
+    Caches key on it instead of hashing tens of thousands of rows on every rerun."""
+    entry = _TABLE_TOKENS.get(id(frame))
+    return entry[1] if entry is not None and entry[0]() is frame else None
+
+
+def frame_token(frame: pd.DataFrame) -> str:
+    """A content key for any frame: the table token for a loaded table, else a digest of the
+    pickled frame (columns, dtypes, index and values; 5-10x faster than hashing the values with
+    pandas for Arrow-backed strings). Equal digests mean equal frames; an equal frame laid out
+    differently in memory may get another digest, which only costs a cache miss."""
+    token = table_token(frame)
+    if token is not None:
+        return token
+    digest = hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16)
+    return f"frame:{len(frame)}:{digest.hexdigest()}"
 
 
 def table_info(name: str, directory: Path | None = None) -> dict[str, Any]:
@@ -117,6 +153,15 @@ def load_table(name: str, directory: Path | None = None) -> pd.DataFrame:
         raise TableUnavailable(name, f"its file {path} has columns {list(frame.columns)}, the "
                                      f"manifest lists {list(expected)}")
     return frame
+
+
+def rows_where(table: pd.DataFrame, **equals: object) -> pd.DataFrame:
+    """The rows of `table` whose columns equal the given values (`rows_where(t, sex="all")`).
+    Pure; pages pass it to app.memo.call so the filter runs once per table version."""
+    mask = pd.Series(True, index=table.index)
+    for column, value in equals.items():
+        mask &= table[column] == value
+    return table[mask]
 
 
 def available_tables(directory: Path | None = None) -> list[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, data, export, reproduce, urlstate
+from app import charts, data, export, memo, reproduce, urlstate
 from app.geo import plotly_config
 
 HELP_MARKDOWN = """\
@@ -39,8 +40,23 @@ def _safe_filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "data"
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+class ChartExtras(NamedTuple):
+    """What chart_block shows under a chart, derived from its plotted rows only."""
+    summary: str | None  # charts.chart_summary, unless the caller gives its own sentence
+    table: pd.DataFrame  # the "Show data" table
+    csv: bytes  # the same table as CSV
+    reproduction: tuple[str, str] | None  # (table name, pandas code) or None
+
+
+def chart_extras(plotted_df: pd.DataFrame, summary_kwargs: Mapping[str, object] | None,
+                 data_version: str | None) -> ChartExtras:
+    """Summary sentence, data table, CSV and reproduction snippet of one chart. Computed once per
+    plotted rows and data build through app.memo: the rows are hashed once, not four times."""
+    summary = (charts.chart_summary(plotted_df, **summary_kwargs)
+               if summary_kwargs is not None else None)
+    table = charts.display_table(plotted_df)
+    return ChartExtras(summary, table, table.to_csv(index=False).encode("utf-8"),
+                       _reproduction(plotted_df) if data_version else None)
 
 
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
@@ -57,30 +73,38 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     baked into the images (default: the figure's own title).
 
     Returns the chart as a handout section, for `handout_button` at the bottom of the page.
+    The summary, table and CSV are computed once per plotted rows (app.memo), so a rerun with an
+    unchanged chart costs little beyond sending it.
     """
-    sentence = summary if summary is not None else charts.chart_summary(
-        plotted_df, **(summary_kwargs or {}))
+    try:
+        data_version = str(data.load_manifest()["built_at"])
+    except data.DataUnavailable:
+        data_version = None
+    extras = memo.call(chart_extras, plotted_df,
+                       None if summary is not None else dict(summary_kwargs or {}), data_version)
+    sentence = summary if summary is not None else str(extras.summary)
     st.plotly_chart(fig, width="stretch", config=plotly_config(), key=f"chart_{key}",
                     theme="streamlit", alt=sentence)
     if caption:
         st.caption(caption)
     st.markdown(sentence)
     image_downloads(fig, caption, key, title=export_title)
-    table = charts.display_table(plotted_df)
     with st.expander("Show data"):
-        st.dataframe(table, hide_index=True, width="stretch", key=f"table_{key}")
-        st.download_button("Download these data (CSV)", data=_csv_bytes(table),
+        st.dataframe(extras.table, hide_index=True, width="stretch", key=f"table_{key}")
+        st.download_button("Download these data (CSV)", data=extras.csv,
                            file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
                            key=f"csv_{key}", on_click="ignore")
     with st.expander("Cite and reproduce this view"):
-        cite_and_reproduce(plotted_df)
+        cite_and_reproduce(plotted_df, extras.reproduction)
     return export.HandoutSection(title=export_title or export.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
 
 
-def cite_and_reproduce(plotted_df: pd.DataFrame) -> None:
+def cite_and_reproduce(plotted_df: pd.DataFrame,
+                       found: tuple[str, str] | None = None) -> None:
     """Citation with this view's link and today's date, and, where a plain filter of the
-    processed table gives exactly the plotted rows, the pandas code that does it."""
+    processed table gives exactly the plotted rows (`found`: chart_extras' reproduction), the
+    pandas code that does it."""
     try:
         manifest = data.load_manifest()
     except data.DataUnavailable as err:
@@ -89,7 +113,6 @@ def cite_and_reproduce(plotted_df: pd.DataFrame) -> None:
     url = urlstate.shareable_url() or None
     st.markdown("**Cite**")
     st.code(reproduce.view_citation(plotted_df, manifest, url), language=None, wrap_lines=True)
-    found = _reproduction(plotted_df, manifest["built_at"])
     if found is not None:
         name, code = found
         st.markdown(f"**Reproduce** with the `{name}` table (Parquet download on the Data and "
@@ -101,11 +124,9 @@ def cite_and_reproduce(plotted_df: pd.DataFrame) -> None:
                    "and the Data explorer rebuilds the underlying rows with code to match.")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _reproduction(plotted_df: pd.DataFrame, data_version: str) -> tuple[str, str] | None:
+def _reproduction(plotted_df: pd.DataFrame) -> tuple[str, str] | None:
     """(table name, pandas code) that rebuild exactly `plotted_df`, or None. Checking it scans
-    the whole table, so the answer is cached per plotted rows and data build: a rerun with the
-    same view costs a hash of the plotted rows only."""
+    the whole table: only call it inside a cache (chart_extras)."""
     manifest = data.load_manifest()
     name = reproduce.table_for(plotted_df, manifest, data.load_table)
     if name is None or not reproduce.reproduces(data.load_table(name), plotted_df):

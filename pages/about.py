@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, methods, metrics, ui, urlstate
+from app import charts, content, data, memo, methods, metrics, ui, urlstate
 
 PAGE_TITLE = "About Klonopin and benzodiazepines"
 SECTIONS = ["what_are_benzodiazepines", "misuse_and_addiction", "health_risks", "withdrawal",
@@ -54,8 +54,8 @@ with chart_column:
                      & sudors["drug_group"].isin(ILLICIT_GROUPS)]
     first, last = int(illicit["year"].min()), int(illicit["year"].max())
     st.markdown(f"**{ILLICIT_TITLE}**")
-    fig = charts.time_series(
-        illicit, measure_label="Deaths with the drug detected",
+    fig = memo.figure(
+        charts.time_series, illicit, measure_label="Deaths with the drug detected",
         events=methods.events_cited_in(illicit_text, content.load_events(), first, last)
         if show_events else [])
     illicit_section = ui.chart_block(fig, illicit, data.table_caption_text("sudors_state"),
@@ -72,17 +72,17 @@ show(before)
 text_column, chart_column = st.columns([2, 3], gap="medium")
 with text_column:
     show(mixing_text)
-    check = metrics.published_check(nida)
+    check = memo.call(metrics.published_check, nida)
     st.metric(f"Opioid deaths with benzos, "
               f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
               metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
               help=methods.link_citations(str(check["text"]), numbers, references))
 with chart_column:
-    with_without = metrics.nida_rows(nida, OPIOID_PARTS)
+    with_without = memo.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())
     st.markdown(f"**{OPIOID_TITLE}**")
-    fig = charts.time_series(
-        with_without, year_dtick=5,
+    fig = memo.figure(
+        charts.time_series, with_without, year_dtick=5,
         events=methods.events_cited_in(mixing_text, content.load_events(), first, last)
         if show_events else [])
     opioid_section = ui.chart_block(fig, with_without, data.table_caption_text("nida_national"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, ui, urlstate, views
+from app import charts, content, data, memo, ui, urlstate, views
 
 TABLE = "nida_national"
 DEFINITION = "ucd_overdose"
@@ -17,8 +17,8 @@ st.title("Compared with other drugs")
 st.markdown(content.intro("compare"))
 
 nida = ui.require_table(TABLE)
-all_years = sorted(int(y) for y in
-                   views.drug_comparison_rows(nida, views.COMPARE_DRUGS, "deaths")["year"].unique())
+all_deaths = memo.call(views.drug_comparison_rows, nida, views.COMPARE_DRUGS, "deaths")
+all_years = sorted(int(y) for y in all_deaths["year"].unique())
 first_year, last_year = all_years[0], all_years[-1]
 
 drugs = urlstate.multiselect("Drugs", views.COMPARE_DRUGS, views.COMPARE_DEFAULT, key="drugs",
@@ -54,7 +54,7 @@ if not drugs:
     st.info("Choose at least one drug to draw the chart.", icon=":material/info:")
     st.stop()
 
-rows = views.drug_comparison_rows(nida, drugs, measure, sex)
+rows = memo.call(views.drug_comparison_rows, nida, drugs, measure, sex)
 measure_label = MEASURE_LABELS[measure]
 unit = None
 if view == "index":
@@ -71,9 +71,9 @@ if plotted.empty:
 
 sex_text = "" if sex == "all" else f", {charts.SEX_LABELS[sex].lower()}"
 st.subheader(f"{measure_label}, United States{sex_text}, {years[0]}–{years[1]}")
-fig = charts.time_series(plotted, color_by="drug_group", measure_label=measure_label, unit=unit,
-                         log_y=scale == "log",
-                         events=content.chart_events(*years) if show_events else [])
+fig = memo.figure(charts.time_series, plotted, color_by="drug_group",
+                  measure_label=measure_label, unit=unit, log_y=scale == "log",
+                  events=content.chart_events(*years) if show_events else [])
 caption = (data.source_caption_text(data.table_source_id(TABLE), DEFINITION) + " "
            + content.read_markdown("compare_note"))
 ui.chart_block(fig, plotted, caption, key="compare_drugs",

@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app import charts, content, data, explorer, ui, urlstate
+from app import charts, content, data, explorer, memo, ui, urlstate
 
 st.title("Data explorer")
 st.markdown(content.intro("explorer"))
@@ -146,7 +146,8 @@ for i, (definition, unit) in enumerate(explorer.definition_units(rows, drugs)):
                                   limit=explorer.MAX_LINE_SERIES), icon=":material/info:")
             continue
         events = content.chart_events(*selection.years) if show_events else []
-        fig = charts.time_series(plan.frame, color_by=plan.color_by, title=title, events=events)
+        fig = memo.figure(charts.time_series, plan.frame, color_by=plan.color_by,
+                          title=title, events=events)
         ui.chart_block(fig, plan.frame, caption, key, summary=summary)
     elif chart == "bar":
         plan = explorer.bar_plan(part, split, drugs, geo)
@@ -155,16 +156,16 @@ for i, (definition, unit) in enumerate(explorer.definition_units(rows, drugs)):
                                   limit=explorer.MAX_BARS), icon=":material/info:")
             continue
         if plan.ranked:
-            fig = charts.ranked_bar(plan.frame, title=title)
+            fig = memo.figure(charts.ranked_bar, plan.frame, title=title)
         else:
-            fig = charts.category_bar(plan.frame, plan.category, color_by=plan.color_by,
-                                      title=title)
+            fig = memo.figure(charts.category_bar, plan.frame, plan.category,
+                              color_by=plan.color_by, title=title)
         ui.chart_block(fig, plan.frame, caption, key, summary=summary)
     else:
         if not explorer.map_ready(part, split):
             st.info(explorer.text("map_needs_one_series"), icon=":material/info:")
             continue
-        fig = charts.state_map(part, title=title)
+        fig = memo.figure(charts.state_map, part, title=title)
         ui.chart_block(fig, part, caption, key, summary=summary)
 
 # Every filtered row, with its flags; downloads of exactly these rows.

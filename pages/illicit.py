@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, nonfatal, ui, urlstate
+from app import charts, content, data, memo, nonfatal, ui, urlstate
 from etl.registry import STATE_BY_ABBR
 
 TEXT = "illicit_nonfatal"
@@ -35,15 +35,18 @@ sudors = ui.require_table("sudors_state")
 syndromic = ui.require_table("dose_syndromic")
 discharge = ui.require_table("dose_discharge")
 
-detected = nonfatal.sudors_rows(sudors, nonfatal.DETECTED_BENZODIAZEPINES, "deaths")
+dis_benzo = memo.call(data.rows_where, discharge, drug_group=nonfatal.BENZO)
+detected = memo.call(nonfatal.sudors_rows, sudors, nonfatal.DETECTED_BENZODIAZEPINES, "deaths")
 sudors_years = sorted(int(y) for y in detected["year"].unique())
 state_options = sorted(
-    set(nonfatal.states_with_data(detected))
-    | set(nonfatal.states_with_data(nonfatal.syndromic_rows(syndromic, "month")))
-    | set(nonfatal.states_with_data(discharge[discharge["drug_group"] == nonfatal.BENZO])),
+    set(memo.call(nonfatal.states_with_data, detected))
+    | set(memo.call(nonfatal.states_with_data,
+                    memo.call(nonfatal.syndromic_rows, syndromic, "month")))
+    | set(memo.call(nonfatal.states_with_data, dis_benzo)),
     key=state_name)
-default_states = nonfatal.top_states(
-    nonfatal.sudors_rows(sudors, ["illegal_benzodiazepines"], "deaths"), 3)
+default_states = memo.call(
+    nonfatal.top_states,
+    memo.call(nonfatal.sudors_rows, sudors, ["illegal_benzodiazepines"], "deaths"), 3)
 
 top_left, top_right = st.columns([3, 1])
 with top_left:
@@ -66,9 +69,9 @@ with c2:
 with c3:
     year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
-chosen = nonfatal.sudors_rows(sudors, [drug], sudors_measure)
-total_year = nonfatal.total_rows(nonfatal.sudors_rows(sudors, [drug], "deaths"))
-total_pct = nonfatal.total_rows(nonfatal.sudors_rows(sudors, [drug], "percent"))
+chosen = memo.call(nonfatal.sudors_rows, sudors, [drug], sudors_measure)
+total_year = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors, [drug], "deaths"))
+total_pct = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors, [drug], "percent"))
 scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
 m1, m2, m3 = st.columns(3)
 m1.metric(f"Deaths, {year}", nonfatal.year_value_text(total_year, year, "deaths"), help=scope)
@@ -82,17 +85,17 @@ if state_year.empty:
     st.info(f"No state rows for {drug_name(drug)} in {year}.")
 else:
     ui.chart_block(
-        charts.ranked_bar(state_year, mark_censored=True,
-                          title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
+        memo.figure(charts.ranked_bar, state_year, mark_censored=True,
+                    title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
         state_year, data.table_caption_text("sudors_state"), "illicit_sudors_states")
 
-trend = nonfatal.total_rows(nonfatal.sudors_rows(sudors, nonfatal.DETECTED_BENZODIAZEPINES,
-                                                 sudors_measure))
+trend = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors,
+                                      nonfatal.DETECTED_BENZODIAZEPINES, sudors_measure))
 events = content.chart_events(sudors_years[0], sudors_years[-1]) if show_events else []
 ui.chart_block(
-    charts.time_series(trend, events=events,
-                       title="Illegal benzodiazepines detected in deaths, participating "
-                             "jurisdictions"),
+    memo.figure(charts.time_series, trend, events=events,
+                title="Illegal benzodiazepines detected in deaths, participating "
+                      "jurisdictions"),
     trend, data.table_caption_text("sudors_state"), "illicit_sudors_trend")
 censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
                                                   nonfatal.DETECTED_BENZODIAZEPINES})
@@ -104,8 +107,8 @@ if picked.empty:
     st.info("Choose states above to compare them over time.")
 else:
     ui.chart_block(
-        charts.time_series(picked, color_by="geo_name", events=events,
-                           title=f"{drug_name(drug)} detected in deaths, selected states"),
+        memo.figure(charts.time_series, picked, color_by="geo_name", events=events,
+                    title=f"{drug_name(drug)} detected in deaths, selected states"),
         picked, data.table_caption_text("sudors_state"), "illicit_sudors_picked",
         summary_kwargs={"color_by": "geo_name"})
     missing = nonfatal.missing_states(picked, states)
@@ -123,7 +126,7 @@ st.divider()
 st.markdown(text("nonfatal"))
 period = urlstate.select("Period", list(PERIODS), "month", key="period", format_func=PERIODS.get,
                          widget="segmented")
-sys_rows = nonfatal.syndromic_rows(syndromic, period)
+sys_rows = memo.call(nonfatal.syndromic_rows, syndromic, period)
 sys_latest = nonfatal.latest_point(nonfatal.total_rows(sys_rows))
 if sys_latest is not None:
     st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_latest),
@@ -132,10 +135,10 @@ gap_label = text("gap_label")
 sys_plot = nonfatal.mark_covid_gap(nonfatal.with_total(sys_rows, states), gap_label)
 sys_events = (content.chart_events(int(sys_plot["year"].min()), int(sys_plot["year"].max()))
               if show_events else [])
-sys_fig = charts.time_series(sys_plot, color_by="geo_name", events=sys_events,
-                             measure_label="Rate", unit="visits per 10,000 ED visits",
-                             height=520, title="NONFATAL benzodiazepine overdose ED visits "
-                                               "(not deaths)")
+sys_fig = memo.figure(charts.time_series, sys_plot, color_by="geo_name", events=sys_events,
+                      measure_label="Rate", unit="visits per 10,000 ED visits",
+                      height=520, title="NONFATAL benzodiazepine overdose ED visits "
+                                 "(not deaths)")
 gap = nonfatal.covid_gap_span(sys_plot)
 if gap is not None:
     nonfatal.shade_period(sys_fig, gap[0], gap[1], gap_label)
@@ -146,7 +149,6 @@ if missing:
     st.caption(text("no_rows", states=", ".join(missing)))
 ui.definition_note("nonfatal_ed_syndromic")
 
-dis_benzo = discharge[discharge["drug_group"] == nonfatal.BENZO]
 dis_years = sorted(int(y) for y in dis_benzo["year"].unique())
 d1, d2, d3 = st.columns(3)
 with d1:
@@ -158,20 +160,20 @@ with d2:
                                    widget="segmented")
 with d3:
     dis_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1], key="dis_year")
-dis_rows = nonfatal.discharge_rows(discharge, setting, dose_measure)
+dis_rows = memo.call(nonfatal.discharge_rows, discharge, setting, dose_measure)
 st.markdown(text("dose_dis", year=dis_year, jurisdictions=nonfatal.jurisdictions_text(
     nonfatal.total_rows(dis_rows[dis_rows["year"] == dis_year]))))
 dis_states = nonfatal.state_rows(dis_rows[dis_rows["year"] == dis_year])
 ui.chart_block(
-    charts.ranked_bar(dis_states, title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} "
-                                        "(not deaths)"),
+    memo.figure(charts.ranked_bar, dis_states,
+                title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
     dis_states, data.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
 dis_trend = nonfatal.with_total(dis_rows, states)
 dis_events = content.chart_events(dis_years[0], dis_years[-1]) if show_events else []
 ui.chart_block(
-    charts.time_series(dis_trend, color_by="geo_name", events=dis_events,
-                       title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
-                             "(not deaths)"),
+    memo.figure(charts.time_series, dis_trend, color_by="geo_name", events=dis_events,
+                title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
+                      "(not deaths)"),
     dis_trend, data.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
     summary_kwargs={"color_by": "geo_name"})
 missing = nonfatal.missing_states(dis_rows, states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, metrics, ui, urlstate
+from app import charts, content, data, memo, metrics, ui, urlstate
 from etl.registry import DRUG_GROUPS
 
 MEASURE_LABELS = {"count": "Deaths", "share": "Share (%)", "rate": "Rate per 100,000"}
@@ -16,7 +16,7 @@ st.title("Benzodiazepines and opioids")
 st.markdown(content.intro("opioids"))
 
 nida = ui.require_table(metrics.NIDA_TABLE)
-year = metrics.latest_year(nida)
+year = memo.call(metrics.latest_year, nida)
 
 controls = st.columns(2, gap="large")
 with controls[0]:
@@ -43,17 +43,18 @@ caption = data.table_caption_text(metrics.NIDA_TABLE)
 
 # Chart 1: benzodiazepine deaths with vs without the opioid group.
 if measure == "rate":
-    plotted = metrics.rates_with_interval(nida, ("benzodiazepines", with_group, without_group),
-                                          sex=sex)
+    plotted = memo.call(metrics.rates_with_interval, nida,
+                        ("benzodiazepines", with_group, without_group), sex=sex)
     first_year = int(plotted["year"].min())
     split_title = (f"Benzodiazepine overdose death rates with and without "
                    f"{metrics.partner_phrase(partner)}, {who_when}, {first_year}–{year}")
-    figure = charts.time_series(
-        plotted, band_columns=("lower", "upper"), measure_label="Age-adjusted rate",
-        unit="per 100,000", events=content.chart_events(first_year, year) if show_events else [])
+    figure = memo.figure(
+        charts.time_series, plotted, band_columns=("lower", "upper"),
+        measure_label="Age-adjusted rate", unit="per 100,000",
+        events=content.chart_events(first_year, year) if show_events else [])
     summary = charts.chart_summary(plotted)
 else:
-    rows = metrics.nida_rows(nida, (with_group, without_group), sex=sex)
+    rows = memo.call(metrics.nida_rows, nida, (with_group, without_group), sex=sex)
     plotted = charts.stacked_share_data(rows, (with_group, without_group),
                                         as_share=measure == "share")
     first_year = int(plotted["year"].min())
@@ -61,8 +62,9 @@ else:
                    f"{metrics.partner_phrase(partner)}"
                    f"{' (share of all benzodiazepine deaths)' if measure == 'share' else ''}, "
                    f"{who_when}, {first_year}–{year}")
-    figure = charts.stacked_share(
-        rows, parts=(with_group, without_group), as_share=measure == "share",
+    figure = memo.figure(
+        charts.stacked_share, rows, parts=(with_group, without_group),
+        as_share=measure == "share",
         events=content.chart_events(first_year, year) if show_events else [])
     summary = (charts.chart_summary(metrics.share_values(plotted),
                                     unit="percent of benzodiazepine deaths")
@@ -78,13 +80,14 @@ if measure == "rate":
 
 # Chart 2: the reverse share, then the text on why the combination is dangerous beside NIDA's
 # published figure.
-pair = metrics.nida_rows(nida, ("benzodiazepines_with_any_opioid", "any_opioid"), sex=sex)
+pair = memo.call(metrics.nida_rows, nida, ("benzodiazepines_with_any_opioid", "any_opioid"),
+                 sex=sex)
 share_plotted = charts.share_data(pair, "benzodiazepines_with_any_opioid", "any_opioid")
 share_first = int(share_plotted["year"].min())
 share_title = (f"Opioid overdose deaths that also involved benzodiazepines, {who_when}, "
                f"{share_first}–{year}")
-share_figure = charts.share_line(
-    pair, highlight_year=PUBLISHED.year, highlight_offset=(-80, 60),
+share_figure = memo.figure(
+    charts.share_line, pair, highlight_year=PUBLISHED.year, highlight_offset=(-80, 60),
     events=content.chart_events(share_first, year) if show_events else [],
     measure_label="Share of opioid deaths")
 st.subheader(share_title)
@@ -99,10 +102,10 @@ danger = metrics.markdown_section(content.read_markdown("health_risks"), DANGER_
 st.subheader(DANGER_SECTION)
 text_column, check_column = st.columns([3, 2], gap="large")
 with text_column:
-    st.markdown(content.fill(danger, metrics.nida_headline_values(nida)))
+    st.markdown(content.fill(danger, memo.call(metrics.nida_headline_values, nida)))
 with check_column:
     if sex == "all":
-        check = metrics.published_check(nida)
+        check = memo.call(metrics.published_check, nida)
         (st.info if check["agrees"] else st.warning)(check["text"], icon=":material/fact_check:")
     else:
         st.caption(f"NIDA's published {PUBLISHED.year} figure ({PUBLISHED.text}) covers both "

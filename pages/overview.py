@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, metrics, ui, urlstate
+from app import charts, content, data, memo, metrics, ui, urlstate
 
 # The other pages in reading order: lead-in id in content/intros.md -> page file stem
 # (tests/pages/test_overview.py checks the files against dashboard.py).
@@ -18,12 +18,12 @@ st.title("Benzodiazepine overdose deaths in the United States")
 st.markdown(content.intro("overview"))
 
 nida = ui.require_table(metrics.NIDA_TABLE)
-year = metrics.latest_year(nida)
-change = metrics.change_since_peak(nida, year=year)
-with_opioid = metrics.share_of_benzo_deaths_with(nida, year, "any_opioid")
-opioid_share = metrics.share_of_opioid_deaths_with_benzo(nida, year)
-previous = metrics.change_from_previous_year(nida, year)
-trend = metrics.nida_rows(nida, TREND_GROUPS)
+year = memo.call(metrics.latest_year, nida)
+change = memo.call(metrics.change_since_peak, nida, year=year)
+with_opioid = memo.call(metrics.share_of_benzo_deaths_with, nida, year, "any_opioid")
+opioid_share = memo.call(metrics.share_of_opioid_deaths_with_benzo, nida, year)
+previous = memo.call(metrics.change_from_previous_year, nida, year)
+trend = memo.call(metrics.nida_rows, nida, TREND_GROUPS)
 benzo_trend = trend[trend["drug_group"] == "benzodiazepines"]
 
 top, bottom = st.columns(2), st.columns(2)
@@ -61,7 +61,7 @@ first_year = int(trend["year"].min())
 events = content.chart_events(first_year, year) if show_events else []
 trend_title = (f"Overdose deaths involving benzodiazepines, with and without opioids, "
                f"United States, {first_year}–{year}")
-figure = charts.time_series(trend, events=events)
+figure = memo.figure(charts.time_series, trend, events=events)
 st.subheader(trend_title)
 trend_section = ui.chart_block(figure, trend, data.table_caption_text(metrics.NIDA_TABLE),
                                key="benzo_trend", summary_kwargs={"unit": "deaths"},

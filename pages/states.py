@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, theme, ui, urlstate, views
+from app import charts, content, data, memo, theme, ui, urlstate, views
 
 WONDER_TABLE = "wonder_mcd"
 SUDORS_TABLE = "sudors_state"
@@ -24,8 +24,8 @@ links = st.container()
 
 wonder = ui.require_table(WONDER_TABLE)
 wonder_source = data.table_source_id(WONDER_TABLE)
-drug_ids = views.wonder_state_drugs(wonder)
-years = sorted(int(y) for y in views.wonder_state_year(wonder)["year"].unique())
+drug_ids = memo.call(views.wonder_state_drugs, wonder)
+years = sorted(int(y) for y in memo.call(views.wonder_state_year, wonder)["year"].unique())
 first_year, last_year = years[0], years[-1]
 
 col_drug, col_year = st.columns([1, 2])
@@ -35,10 +35,10 @@ with col_drug:
 with col_year:
     year = urlstate.year_slider("Year (map and ranking)", years, last_year, key="year")
 
-rates = views.wonder_state_rows(wonder, drug, "crude_rate")
+rates = memo.call(views.wonder_state_rows, wonder, drug, "crude_rate")
 rates_year = rates[rates["year"] == year]
-deaths_year = views.wonder_state_rows(wonder, drug, "deaths", year)
-us_rates = views.us_rate_from_states(wonder, drug)
+deaths_year = memo.call(views.wonder_state_rows, wonder, drug, "deaths", year)
+us_rates = memo.call(views.us_rate_from_states, wonder, drug)
 us_year = us_rates[us_rates["year"] == year]
 without_rate = views.states_without_rate(rates_year, deaths_year)
 top = views.highest_rate(rates_year)
@@ -63,12 +63,13 @@ col_hidden.metric("States with no rate shown", f"{len(without_rate)} of {len(vie
 
 tab_map, tab_rank = st.tabs(["Map", "Ranking"])
 with tab_map:
-    fig_map = charts.state_map(rates_year, title=f"{drug_label(drug)}: crude death rate, {year}")
+    fig_map = memo.figure(charts.state_map, rates_year,
+                          title=f"{drug_label(drug)}: crude death rate, {year}")
     ui.chart_block(fig_map, rates_year, wonder_caption, key="states_map",
                    summary=map_summary)
 with tab_rank:
-    fig_rank = charts.ranked_bar(rates_year,
-                                 suppressed_label="count suppressed or rate hidden by WONDER")
+    fig_rank = memo.figure(charts.ranked_bar, rates_year,
+                           suppressed_label="count suppressed or rate hidden by WONDER")
     ui.chart_block(fig_rank, rates_year, wonder_caption, key="states_ranking",
                    summary=map_summary)
 if not without_rate.empty:
@@ -84,8 +85,9 @@ with col_states:
 with col_events:
     show_events = urlstate.toggle("Show events", True, key="events")
 lines = views.state_comparison_rows(rates, us_rates, chosen)
-fig_lines = charts.time_series(
-    lines, color_by="geo_name", measure_label="Crude death rate", unit=rate_unit,
+fig_lines = memo.figure(
+    charts.time_series, lines, color_by="geo_name", measure_label="Crude death rate",
+    unit=rate_unit,
     events=content.chart_events(first_year, last_year) if show_events else [],
     style_overrides={views.US_LABEL: US_STYLE})
 ui.chart_block(fig_lines, lines, wonder_caption, key="states_lines",
@@ -105,7 +107,7 @@ except data.TableUnavailable as err:
     st.error(str(err), icon=":material/error:")
 if sudors is not None:
     sudors_drug = views.sudors_drug_for(drug, sudors)
-    sudors_year_options = views.sudors_years(sudors)
+    sudors_year_options = memo.call(views.sudors_years, sudors)
     col_sudors_year, _ = st.columns([1, 1])
     with col_sudors_year:
         sudors_year = urlstate.year_slider("SUDORS year", sudors_year_options,
@@ -113,17 +115,19 @@ if sudors is not None:
     if sudors_drug != drug:
         st.caption(f"SUDORS publishes no state rates for {drug_label(drug).lower()}; this section "
                    f"shows {drug_label(sudors_drug).lower()}.")
-    coverage = views.sudors_jurisdictions_by_year(sudors, sudors_drug)
-    sudors_rates = views.sudors_state_rows(sudors, sudors_drug, views.SUDORS_RATE, sudors_year)
-    sudors_deaths = views.sudors_state_rows(sudors, sudors_drug, "deaths", sudors_year)
+    coverage = memo.call(views.sudors_jurisdictions_by_year, sudors, sudors_drug)
+    sudors_rates = memo.call(views.sudors_state_rows, sudors, sudors_drug, views.SUDORS_RATE,
+                             sudors_year)
+    sudors_deaths = memo.call(views.sudors_state_rows, sudors, sudors_drug, "deaths", sudors_year)
     sudors_source = data.table_source_id(SUDORS_TABLE)
     sudors_caption = data.source_caption_text(sudors_source, views.SUDORS_DEFINITION)
     col_n, col_deaths, col_rate = st.columns(3)
     col_n.metric(f"Reporting jurisdictions, {sudors_year}", str(coverage.get(sudors_year, 0)))
     col_deaths.metric(f"Deaths, all reporting jurisdictions, {sudors_year}", theme.format_value(
-        views.sudors_combined_value(sudors, sudors_drug, "deaths", sudors_year), "deaths"))
+        memo.call(views.sudors_combined_value, sudors, sudors_drug, "deaths", sudors_year),
+        "deaths"))
     col_rate.metric(f"Age-adjusted rate, all reporting, {sudors_year}", theme.format_value(
-        views.sudors_combined_value(sudors, sudors_drug, views.SUDORS_RATE, sudors_year),
+        memo.call(views.sudors_combined_value, sudors, sudors_drug, views.SUDORS_RATE, sudors_year),
         views.SUDORS_RATE))
     st.markdown(content.fill(content.read_markdown("states_sudors"), {
         "first_year": str(min(coverage)), "last_year": str(max(coverage)),
@@ -131,9 +135,9 @@ if sudors is not None:
     if sudors_rates.empty:
         st.info(f"SUDORS has no state rows for {sudors_year}.", icon=":material/info:")
     else:
-        fig_sudors = charts.state_map(
-            sudors_rates, title=f"{drug_label(sudors_drug)}: age-adjusted death rate, "
-                                f"SUDORS, {sudors_year}")
+        fig_sudors = memo.figure(
+            charts.state_map, sudors_rates,
+            title=f"{drug_label(sudors_drug)}: age-adjusted death rate, SUDORS, {sudors_year}")
         ui.chart_block(fig_sudors, sudors_rates,
                        sudors_caption + " Blank: the state did not report to SUDORS that year.",
                        key="states_sudors_map", summary_kwargs={"color_by": "geo_name"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, ct_views, data, nonfatal, theme, ui, urlstate
+from app import charts, content, ct_views, data, memo, nonfatal, theme, ui, urlstate
 
 TEXT = "who"
 BENZO = "benzodiazepines"
@@ -40,8 +40,8 @@ with top_right:
     show_events = urlstate.toggle("Show events", True, key="events")
 
 # --- by sex ---------------------------------------------------------------------------------
-benzo_all_ages = nida[(nida["drug_group"] == BENZO) & (nida["age_group"] == "all")
-                      & (nida["race_ethnicity"] == "all")]
+benzo_all_ages = memo.call(data.rows_where, nida, drug_group=BENZO, age_group="all",
+                           race_ethnicity="all")
 by_sex = benzo_all_ages[benzo_all_ages["measure"] == NIDA_ALL_AGES[measure]]
 first_year, latest_year = int(by_sex["year"].min()), int(by_sex["year"].max())
 latest = benzo_all_ages[benzo_all_ages["year"] == latest_year].set_index(["measure", "sex"])["value"]
@@ -62,8 +62,8 @@ m4.metric(f"Women: rate, {latest_year}",
           theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
 sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
 ui.chart_block(
-    charts.time_series(sex_rows, color_by="sex", events=events,
-                       title="Overdose deaths involving benzodiazepines, by sex, United States"),
+    memo.figure(charts.time_series, sex_rows, color_by="sex", events=events,
+                title="Overdose deaths involving benzodiazepines, by sex, United States"),
     sex_rows, data.table_caption_text("nida_national"), "who_sex",
     summary_kwargs={"color_by": "sex"})
 ui.definition_note("ucd_overdose")
@@ -79,8 +79,8 @@ st.markdown(text("age", age_group=age_group, latest_year=int(young["year"].max()
                  rate=theme.format_value(young_latest["crude_rate"])))
 young_rows = young[young["measure"] == NIDA_15_24[measure]].sort_values("year")
 ui.chart_block(
-    charts.time_series(young_rows, color_by="sex", events=events,
-                       title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
+    memo.figure(charts.time_series, young_rows, color_by="sex", events=events,
+                title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
     young_rows, data.table_caption_text("nida_national"), "who_age",
     summary_kwargs={"color_by": "sex"})
 
@@ -92,33 +92,33 @@ with c1:
                               format_func=SETTINGS.get, widget="segmented")
 with c2:
     dose_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1], key="dose_year")
-sex_age = nonfatal.discharge_sex_age(dis, setting, DOSE_MEASURE[measure], dose_year)
+sex_age = memo.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
 st.markdown(text("nonfatal", jurisdictions=nonfatal.jurisdictions_text(sex_age), year=dose_year))
 if sex_age.empty:
     st.info(f"No nonfatal rows by sex and age for {dose_year}.")
 else:
     ui.chart_block(
-        charts.category_bar(sex_age, "age_group", color_by="sex", orientation="v",
-                            suppressed_label="suppressed (small count)",
-                            title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
-                                  "(not deaths)"),
+        memo.figure(charts.category_bar, sex_age, "age_group", color_by="sex", orientation="v",
+                    suppressed_label="suppressed (small count)",
+                    title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
+                          "(not deaths)"),
         sex_age, data.table_caption_text("dose_discharge"), "who_nonfatal",
         summary=ct_views.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
     ui.definition_note(setting)
 
 # --- race and ethnicity ------------------------------------------------------------------------
-race_drugs = ct_views.drugs_with_demographic(nida, "race_ethnicity")
+race_drugs = memo.call(ct_views.drugs_with_demographic, nida, "race_ethnicity")
 st.markdown(text("race", race_drugs=ct_views.join_words(
     [charts.series_label("drug_group", d).lower() for d in race_drugs]) or "no drug"))
 
 # --- Connecticut record-level ------------------------------------------------------------------
-ct_first, ct_last = ct_views.year_bounds(ct_deaths)
+ct_first, ct_last = memo.call(ct_views.year_bounds, ct_deaths)
 st.markdown(text("ct", first_year=ct_first, last_year=ct_last))
 ct_years = urlstate.year_slider("Connecticut years", range(ct_first, ct_last + 1),
                                 (ct_first, ct_last), key="ct_years")
-benzo = ct_views.benzodiazepine_deaths(ct_deaths, ct_years)
+benzo = memo.call(ct_views.benzodiazepine_deaths, ct_deaths, ct_years)
 span = f"{ct_years[0]}–{ct_years[1]}" if ct_years[0] != ct_years[1] else str(ct_years[0])
-overall = ct_views.share_overall(benzo)
+overall = memo.call(ct_views.share_overall, benzo)
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
           help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
@@ -126,24 +126,24 @@ for column, flag in zip((k2, k3, k4), ct_views.SHARE_FLAGS):
     column.metric(f"…with {ct_views.drug_label(flag).lower()}",
                   ct_views.share_text(overall, flag))
 
-age_sex = ct_views.age_sex_counts(benzo)
+age_sex = memo.call(ct_views.age_sex_counts, benzo)
 if age_sex["value"].notna().any() or age_sex["suppressed"].any():
     ui.chart_block(
-        charts.category_bar(age_sex, "age_group", color_by="sex", orientation="v",
-                            title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
-                                  f"{span}"),
+        memo.figure(charts.category_bar, age_sex, "age_group", color_by="sex", orientation="v",
+                    title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
+                          f"{span}"),
         age_sex, data.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
         summary=ct_views.age_sex_summary(age_sex, ct_views.CT_UNIT))
-shares = ct_views.share_by_year(benzo)
+shares = memo.call(ct_views.share_by_year, benzo)
 if not shares.empty:
     ui.chart_block(
-        charts.time_series(shares, color_by="drug", events=events,
-                           measure_label="Share",
-                           suppressed_label="suppressed here (fewer than 10 deaths with or "
-                                            "without the drug)",
-                           series_labels={f: ct_views.drug_label(f) for f in ct_views.SHARE_FLAGS},
-                           title="Other drugs found in benzodiazepine-involved deaths, "
-                                 "Connecticut"),
+        memo.figure(charts.time_series, shares, color_by="drug", events=events,
+                    measure_label="Share",
+                    suppressed_label="suppressed here (fewer than 10 deaths with or "
+                                     "without the drug)",
+                    series_labels={f: ct_views.drug_label(f) for f in ct_views.SHARE_FLAGS},
+                    title="Other drugs found in benzodiazepine-involved deaths, "
+                          "Connecticut"),
         shares, data.table_caption_text("ct_ocme_deaths"), "who_ct_shares",
         summary_kwargs={"color_by": "drug",
                         "series_labels": {f: ct_views.drug_label(f)
@@ -153,21 +153,21 @@ combo_drugs = urlstate.multiselect(
     "Drugs to combine", list(ct_views.COMBINABLE_DRUGS),
     list(ct_views.DEFAULT_COMBINATION_DRUGS), key="combo", format_func=ct_views.drug_label,
     max_selections=8)
-combos = ct_views.combinations(benzo, combo_drugs)
+combos = memo.call(ct_views.combinations, benzo, combo_drugs)
 top = ct_views.top_combinations(combos, TOP_COMBINATIONS)
 if top.empty:
     st.info("No combination has 10 or more deaths for these years and drugs.")
 else:
     ui.chart_block(
-        charts.ranked_bar(top, label_column="combination",
-                          title=f"Most common drug combinations with a benzodiazepine, "
-                                f"Connecticut, {span}"),
+        memo.figure(charts.ranked_bar, top, label_column="combination",
+                    title=f"Most common drug combinations with a benzodiazepine, "
+                          f"Connecticut, {span}"),
         top, data.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
         summary=ct_views.combination_summary(top, int(combos["suppressed"].sum())))
 st.markdown(text("combinations", top_n=len(top), hidden=int(combos["suppressed"].sum()),
                  min_count=ct_views.MIN_COUNT))
 
-dates = ct_views.date_type_summary(benzo)
+dates = memo.call(ct_views.date_type_summary, benzo)
 st.markdown(text("ct_dates", reported=ct_views.count_text(dates["reported"]),
                  total=ct_views.count_text(dates["total"])))
 if dates["all_reported_years"]:
@@ -176,7 +176,8 @@ if dates["all_reported_years"]:
 st.markdown(text("ct_opioid", opioid_columns=ct_views.join_words(
     [label.lower() for label in ct_views.opioid_rule_labels()])))
 st.markdown(text("ct_small", max_small=ct_views.MIN_COUNT - 1,
-                 unknown=ct_views.count_text(ct_views.unknown_age_or_sex(benzo)).capitalize()))
+                 unknown=ct_views.count_text(
+                     memo.call(ct_views.unknown_age_or_sex, benzo)).capitalize()))
 ui.definition_note("ocme_accidental")
 
 with link_area:

@@ -1,0 +1,134 @@
+"""app.memo and the frame keys it uses (app.data.table_token / frame_token): a cached builder
+gives the same figure as calling it, runs once per distinct input, hands every caller its own
+figure, and a changed input or a rebuilt table file is a new key."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+import streamlit as st
+
+from app import charts, content, data, memo
+
+CALLS: list[str] = []
+
+
+def counting_builder(df: pd.DataFrame, *, title: str) -> go.Figure:
+    """A module-level builder that records each real run."""
+    CALLS.append(title)
+    return go.Figure(go.Scatter(x=df["year"].tolist(), y=df["value"].tolist()),
+                     layout=dict(title=title))
+
+
+def counting_rows(table: pd.DataFrame, group: str) -> pd.DataFrame:
+    CALLS.append(group)
+    return table[table["drug_group"] == group]
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    CALLS.clear()
+    yield
+    st.cache_data.clear()
+
+
+def small_frame(**overrides: object) -> pd.DataFrame:
+    frame = pd.DataFrame({"year": [2019, 2020, 2021], "value": [1.0, 2.0, 3.0]})
+    return frame.assign(**overrides)
+
+
+def benzo_deaths() -> pd.DataFrame:
+    nida = data.load_table("nida_national")
+    return nida[(nida["drug_group"] == "benzodiazepines") & (nida["measure"] == "deaths")
+                & (nida["sex"] == "all") & (nida["age_group"] == "all")
+                & (nida["race_ethnicity"] == "all")]
+
+
+def test_cached_figure_equals_the_builders_own_figure():
+    rows = benzo_deaths()
+    events = content.chart_events(1999, 2021)
+    direct = charts.time_series(rows, events=events, title="Benzodiazepine deaths")
+    cached = memo.figure(charts.time_series, rows, events=events, title="Benzodiazepine deaths")
+    assert isinstance(cached, go.Figure)
+    assert json.loads(pio.to_json(cached, validate=False)) == json.loads(
+        pio.to_json(direct, validate=False))
+
+
+def test_builder_runs_once_per_distinct_input():
+    memo.figure(counting_builder, small_frame(), title="a")
+    memo.figure(counting_builder, small_frame(), title="a")  # equal frame, new object
+    assert CALLS == ["a"]
+    memo.figure(counting_builder, small_frame(), title="b")
+    memo.figure(counting_builder, small_frame(value=[1.0, 2.0, 4.0]), title="a")
+    assert CALLS == ["a", "b", "a"]
+
+
+def test_each_caller_gets_its_own_figure():
+    first = memo.figure(counting_builder, small_frame(), title="a")
+    first.add_shape(type="rect", x0=2019, x1=2020, y0=0, y1=1)
+    first.update_layout(title_text="changed")
+    second = memo.figure(counting_builder, small_frame(), title="a")
+    assert second.layout.title.text == "a"
+    assert len(second.layout.shapes) == 0
+
+
+def test_call_caches_results_and_returns_copies():
+    nida = data.load_table("nida_national")
+    first = memo.call(counting_rows, nida, "benzodiazepines")
+    second = memo.call(counting_rows, nida, "benzodiazepines")
+    assert CALLS == ["benzodiazepines"]
+    pd.testing.assert_frame_equal(first, second)
+    assert first is not second
+
+
+def test_only_module_level_functions_are_cached():
+    with pytest.raises(TypeError, match="module-level"):
+        memo.call(lambda: 1)
+
+
+def test_a_loaded_table_is_keyed_by_its_file_version_not_its_rows():
+    nida = data.load_table("nida_national")
+    token = data.table_token(nida)
+    assert token is not None and token.startswith("table:") and "nida_national" in token
+    assert data.frame_token(nida) == token
+    assert data.table_token(nida.copy()) is None  # an equal copy is not the shared table
+
+
+def test_frame_token_tells_frames_apart_by_values_columns_and_dtypes():
+    base = small_frame()
+    assert data.frame_token(base) == data.frame_token(small_frame())
+    assert data.frame_token(base) != data.frame_token(small_frame(value=[1.0, 2.0, 9.0]))
+    assert data.frame_token(base) != data.frame_token(base.rename(columns={"value": "rate"}))
+    assert data.frame_token(base) != data.frame_token(base.astype({"value": "float32"}))
+
+
+def test_a_rebuilt_table_file_is_a_new_key(tmp_path, monkeypatch):
+    for item in data.data_dir().iterdir():
+        if item.is_file():
+            shutil.copy2(item, tmp_path / item.name)
+    monkeypatch.setenv("BENZO_DATA_DIR", str(tmp_path))
+    before = data.load_table("nida_national")
+    first = memo.call(counting_rows, before, "benzodiazepines")
+    path = tmp_path / data.table_info("nida_national")["file"]
+    frame = pd.read_parquet(path)
+    frame.loc[frame["drug_group"] == "benzodiazepines", "value"] += 1
+    frame.to_parquet(path, index=False)
+    after = data.load_table("nida_national")
+    assert data.table_token(after) != data.table_token(before)
+    second = memo.call(counting_rows, after, "benzodiazepines")
+    assert CALLS == ["benzodiazepines", "benzodiazepines"]
+    pd.testing.assert_series_equal(second["value"], first["value"] + 1)
+
+
+def test_rows_where_filters_on_equal_columns():
+    nida = data.load_table("nida_national")
+    rows = data.rows_where(nida, drug_group="benzodiazepines", sex="female")
+    assert len(rows) > 0
+    assert set(rows["drug_group"]) == {"benzodiazepines"} and set(rows["sex"]) == {"female"}
+    expected = nida[(nida["drug_group"] == "benzodiazepines") & (nida["sex"] == "female")]
+    pd.testing.assert_frame_equal(rows, expected)
