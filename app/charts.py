@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from app import theme
 from app.geo import geo_layout
 from etl.registry import DRUG_GROUPS, STATE_BY_FIPS, STATES
-from etl.tidy import MEASURES
+from etl.tidy import EXCLUDED_NOTE, MEASURES
 
 MONTHLY_PERIODS = ("month", "12_month_ending")
 FLAG_TEXT: dict[str, str] = {
@@ -177,6 +177,20 @@ def _complete_periods(part: pd.DataFrame, monthly: bool) -> pd.DataFrame:
     filler["period"] = [x.strftime("%B %Y") if monthly else str(x) for x in missing]
     filler["flags"] = "<br>no row published for this period"
     return pd.concat([part, filler], ignore_index=True).sort_values("x", kind="stable")
+
+
+def _excluded_periods(data: pd.DataFrame) -> str | None:
+    """"Mar 2020 – Aug 2020" for rows the publisher did not collect (no value, not suppressed,
+    EXCLUDED_NOTE in the note; e.g. DOSE-SYS at the onset of COVID-19), or None."""
+    if "note" not in data.columns:
+        return None
+    notes = data["note"].fillna("").astype(str)
+    rows = data[notes.str.contains(EXCLUDED_NOTE, regex=False) & data["value"].isna()
+                & ~data["suppressed"]].sort_values("x")
+    if rows.empty:
+        return None
+    first, last = rows["period"].iloc[0], rows["period"].iloc[-1]
+    return first if first == last else f"{first} – {last}"
 
 
 def _events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> None:
@@ -363,6 +377,9 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     if suppressed_periods:
         notes.insert(0, f"× on the axis and gaps: value {hidden_text}, not zero. "
                         + "; ".join(suppressed_periods))
+    excluded = _excluded_periods(data)
+    if excluded:
+        notes.append(f"No data collected by the publisher (a gap, not zero): {excluded}.")
     if data["unreliable"].any():
         notes.append("Open markers: unreliable estimate (small count), shown as published.")
     if data["provisional"].any():

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from app import theme
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_ABBR, STATE_BY_FIPS
+from etl.tidy import EXCLUDED_NOTE
 
 DETECTED_BENZODIAZEPINES: tuple[str, ...] = (
     "illegal_benzodiazepines", "bromazolam", "etizolam", "flualprazolam")
@@ -24,11 +25,9 @@ DIS_SETTINGS: tuple[str, ...] = ("nonfatal_ed_discharge", "nonfatal_hosp_dischar
 SYS_PERIODS: tuple[str, ...] = ("month", "12_month_ending")
 BENZO = "benzodiazepines"
 
-# DOSE-SYS excludes March–August 2020 (COVID-19 onset) for every jurisdiction (etl.dose caveat):
-# those months, and every rolling 12-month window that contains one, have no value. That is an
-# exclusion, not a small-count suppression, so the page marks it as a gap of its own.
-COVID_GAP_START = pd.Timestamp("2020-03-01")
-COVID_GAP_END = pd.Timestamp("2020-08-01")
+# DOSE-SYS excludes March–August 2020 (COVID-19 onset) for every jurisdiction: the ETL stores
+# those months, and every rolling 12 months that include one, with no value, not suppressed, and
+# EXCLUDED_NOTE in `note` (etl/corrections.csv). The page draws that as a gap of its own.
 
 
 def _stamps(df: pd.DataFrame) -> pd.Series:
@@ -124,28 +123,30 @@ def syndromic_rows(sys_table: pd.DataFrame, period_type: str, drug: str = BENZO)
 
 
 def in_covid_gap(rows: pd.DataFrame) -> pd.Series:
-    """True for monthly rows whose period (the month, or the 12 months ending then) touches
-    March–August 2020, the months DOSE-SYS excludes."""
+    """True for rows the publisher excluded (the DOSE-SYS COVID-19 onset, March–August 2020, and
+    the rolling 12 months that include it), as the ETL marks them: no value, EXCLUDED_NOTE in
+    `note`."""
     if rows.empty:
         return pd.Series(False, index=rows.index)
-    end = _stamps(rows)
-    start = end.where(rows["period_type"] != "12_month_ending", end - pd.DateOffset(months=11))
-    return (start <= COVID_GAP_END) & (end >= COVID_GAP_START)
+    excluded = rows["note"].fillna("").astype(str).str.contains(EXCLUDED_NOTE, regex=False)
+    return excluded & rows["value"].isna()
 
 
 def mark_covid_gap(rows: pd.DataFrame, note: str) -> pd.DataFrame:
-    """Rows without a value in the COVID-19 exclusion are a gap, not a small-count suppression:
-    unflag them (the line still breaks, since the value stays NaN) and say why in `note`."""
-    gap = in_covid_gap(rows) & rows["value"].isna()
+    """Rows in the COVID-19 exclusion are a gap, not a small-count suppression: make sure they
+    are not flagged suppressed (the line still breaks, since the value stays NaN) and put `note`
+    (the page's label) in front of the ETL's reason."""
+    gap = in_covid_gap(rows)
     out = rows.copy()
     out.loc[gap, "suppressed"] = False
-    out.loc[gap, "note"] = note
+    out.loc[gap, "note"] = out.loc[gap, "note"].map(
+        lambda n: n if str(n).startswith(note) else f"{note}; {n}")
     return out
 
 
 def covid_gap_span(rows: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last period (month stamps) of the COVID-19 exclusion present in `rows`."""
-    gap = rows[in_covid_gap(rows) & rows["value"].isna()]
+    gap = rows[in_covid_gap(rows)]
     if gap.empty:
         return None
     stamps = _stamps(gap)

@@ -23,6 +23,7 @@ from types import ModuleType
 import pandas as pd
 import pandera.errors
 
+from etl.corrections import CORRECTIONS_FILE
 from etl.source import ParseResult, Source, SourceFormatError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -269,6 +270,15 @@ def _source_entry(source: Source, files: list[dict[str, object]], report: Source
     }
 
 
+def corrections_entry(path: Path = CORRECTIONS_FILE) -> dict[str, str]:
+    """Which corrections file the tables were built with (like code_version for the code)."""
+    try:
+        name = path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        name = str(path)
+    return {"file": name, "sha256": sha256_of(path)}
+
+
 def _merge_manifest(out_dir: Path, sources: dict, tables: dict) -> dict[str, object]:
     """Keep entries of sources not rebuilt in this run (`--source NAME`)."""
     previous: dict = {}
@@ -284,6 +294,7 @@ def _merge_manifest(out_dir: Path, sources: dict, tables: dict) -> dict[str, obj
         "schema_version": 1,
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "code_version": code_version(),
+        "corrections": corrections_entry(),
         "sources": merged_sources,
         "tables": merged_tables,
     }

@@ -21,7 +21,11 @@ Choices:
 - DOSE-DIS `NA` (fentanyl before Oct 2020, methamphetamine before Oct 2022, no population): no
   number was published, so the row is dropped and counted in the warnings, never stored as 0.
 - DOSE-SYS `§` (state does not share syndromic data) and `¶` (state does not participate): the
-  row is dropped and counted in the warnings. `*` is a suppressed cell (value NaN).
+  row is dropped and counted in the warnings. `*` is a suppressed cell (value NaN), except in the
+  months DOSE-SYS excludes for every jurisdiction (March–August 2020, COVID-19 onset) and the
+  rolling 12 months that include them: there `*` means "no data collected", so the row keeps no
+  value, is not flagged suppressed and says so in `note` (etl/corrections.csv,
+  `dose-sys-covid-onset`).
 - Fentanyl is not read: DOSE's fentanyl code (ICD-10-CM T40.41) is narrower than the registry's
   synthetic_opioids (T40.4) and the registry has no fentanyl id. Methamphetamine is stored under
   psychostimulants with a note saying so.
@@ -40,6 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import corrections
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_ABBR
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
@@ -105,8 +110,10 @@ SOURCE = Source(
         "10,000 total ED visits (a share of ED traffic, not a population rate).",
         "The set of reporting jurisdictions changes over time; 'All DOSE participating "
         "jurisdictions' rows are not national estimates.",
-        "DOSE-SYS excludes March–August 2020 (COVID-19 onset) for all jurisdictions; its annual "
-        "values are rolling 12-month figures labelled by their last month.",
+        "DOSE-SYS excludes March–August 2020 (COVID-19 onset) for all jurisdictions: those "
+        "months, and rolling 12-month figures that include them, have no value and are marked "
+        "'excluded by the publisher' in `note`, not suppressed. Its annual values are rolling "
+        "12-month figures labelled by their last month.",
         "DOSE-DIS fentanyl is available from October 2020 and methamphetamine from October 2022 "
         "(new ICD-10-CM codes); earlier cells are 'NA' and are not stored. Fentanyl is not "
         "included in these tables.",
@@ -408,6 +415,7 @@ def _syndromic_rows(folder: Path, name: str, overall: bool, skipped: dict[str, i
                 "geo_name": geo_name, "geo_level": geo_level, "period_type": period_type,
                 "year": year, "month": month, "value": value, "suppressed": suppressed,
                 "note": "; ".join(n for n in notes if n), **demographic,
+                "line": line, "column": column,  # for error messages; not stored
             })
     _complete(path, rows, series)
     return records, len(rows)
@@ -435,13 +443,15 @@ def parse(folder: Path) -> ParseResult:
     sys_jur, n_sys_jur = _syndromic_rows(folder, SYS_JURISDICTION, False, sys_skipped)
     sys_all, n_sys_all = _syndromic_rows(folder, SYS_OVERALL, True, sys_skipped)
 
+    sys_frame = pd.DataFrame.from_records(sys_jur + sys_all)
+    corrected = corrections.apply(sys_frame, corrections.for_source(SOURCE.id))
+
     # Save
     discharge = tidy_frame(pd.DataFrame.from_records(dis_jur + dis_age), source_id=SOURCE.id)
-    syndromic = tidy_frame(pd.DataFrame.from_records(sys_jur + sys_all), source_id=SOURCE.id,
-                           definition="nonfatal_ed_syndromic",
+    syndromic = tidy_frame(sys_frame, source_id=SOURCE.id, definition="nonfatal_ed_syndromic",
                            measure="visit_rate", unit=SYS_UNIT)
-    warnings = _skipped_warnings("DOSE-DIS", dis_skipped) + _skipped_warnings("DOSE-SYS",
-                                                                              sys_skipped)
+    warnings = (_skipped_warnings("DOSE-DIS", dis_skipped)
+                + _skipped_warnings("DOSE-SYS", sys_skipped) + corrected)
     return ParseResult(tables={"dose_discharge": discharge, "dose_syndromic": syndromic},
                        rows_in=n_dis_jur + n_dis_age + n_sys_jur + n_sys_all, warnings=warnings)
 

@@ -25,6 +25,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from etl import corrections
+from etl.corrections import Correction, add_note
 from etl.registry import US_FIPS
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
@@ -71,9 +73,9 @@ SOURCE = Source(
         "Rates of all ages are age-adjusted; rates for ages 15–24 are crude.",
         "The 'WITHOUT' rows are NIDA's differences (total minus 'AND' row); their rates carry "
         "floating-point artefacts and are rounded here to one decimal, as published.",
-        "Known publisher error: 2021 female/male counts of the prescription-opioid AND / "
-        "WITHOUT synthetic-opioid rows contradict 2020 and the rates sheet; kept as published "
-        "and flagged in `note`.",
+        "Known publisher errors (etl/corrections.csv), e.g. 2021 female/male counts of the "
+        "prescription-opioid AND / WITHOUT synthetic-opioid rows contradict 2020 and the rates "
+        "sheet: kept as published and flagged in `note` and the build warnings.",
         "Race and Hispanic origin: before 2018 Asian and Pacific Islander populations were "
         "combined (workbook note).",
         "NIDA replaces the file when it updates the page; this is the January 2023 vintage.",
@@ -205,51 +207,6 @@ RACE_NOTES_BEFORE_2018: dict[str, str] = {
     "Non-Hispanic Native Hawaiian or Other Pacific Islander": NHOPI_NOTE,
 }
 
-
-@dataclass(frozen=True)
-class KnownError:
-    """A publisher error found by hand: kept as published, flagged in `note` and warnings."""
-
-    sheet: str
-    drug_group: str
-    years: tuple[int, ...]
-    sexes: tuple[str, ...]
-    note: str
-
-
-# Corrections record: errors in NIDA's own workbook. Values are NOT changed; rows get the note.
-KNOWN_ERRORS: tuple[KnownError, ...] = (
-    KnownError(
-        "Number Drug OD Deaths", "rx_opioids_with_synthetic_opioids", (2021,), ("female", "male"),
-        "suspected publisher error: 2021 female/male counts (F 6,393 / M 3,251) contradict 2020 "
-        "(F 2,798 / M 5,828) and the 2021 rates (F 2.0 / M 3.8); kept as published"),
-    KnownError(
-        "Number Drug OD Deaths", "rx_opioids_without_synthetic_opioids", (2021,),
-        ("female", "male"),
-        "suspected publisher error: 2021 female/male counts (F 230 / M 6,832) contradict 2020 "
-        "(F 3,643 / M 4,147) and the 2021 rates (F 1.8 / M 2.2); kept as published"),
-    KnownError(
-        "Number Drug OD, 15-24 Years", "stimulants_with_synthetic_opioids",
-        tuple(range(2012, 2021)), ("male",),
-        "suspected publisher error: the male row looks shifted one year left (each 2013–2019 "
-        "cell holds the next year's total minus female, e.g. 2018 shows 676 = 971 − 295 of "
-        "2019; 2020 shows 650, total − female = 1,103); kept as published"),
-    KnownError(
-        "Rate Drug OD, 15-24 Years", "stimulants_with_synthetic_opioids",
-        tuple(range(2012, 2021)), ("male",),
-        "suspected publisher error: male rates look shifted one year left, like the counts of "
-        "the same row; kept as published"),
-    KnownError(
-        "Number Drug OD, 15-24 Years", "any_opioid", (2012,), ("female", "male"),
-        "female + male (574 + 1,769 = 2,343) is one less than the published total (2,344); "
-        "kept as published"),
-    KnownError(
-        "Rate Drug OD Deaths", "stimulants_without_synthetic_opioids", tuple(range(2001, 2006)),
-        ("female",),
-        "suspected publisher error: female rates 2001–2005 (1.5–2.6) equal the both-sexes rate "
-        "although females are about a quarter of these deaths (e.g. 1,055 of 4,228 in 2001); "
-        "kept as published"),
-)
 
 FOOTNOTE_MARKER = re.compile(r"(?<=[A-Za-z)])\d+[a-z]?(?=\s|$)")
 
@@ -392,27 +349,6 @@ def _sheet_rows(path: Path, spec: SheetSpec, rows: Iterator[tuple[object, ...]]
     return records
 
 
-def _add_note(frame: pd.DataFrame, mask: pd.Series, note: str) -> None:
-    frame.loc[mask, "note"] = frame.loc[mask, "note"].map(lambda n: f"{n}; {note}" if n else note)
-
-
-def _year_span(years: tuple[int, ...]) -> str:
-    return str(years[0]) if len(years) == 1 else f"{min(years)}–{max(years)}"
-
-
-def _flag_known_errors(frame: pd.DataFrame) -> list[str]:
-    warnings = []
-    for err in KNOWN_ERRORS:
-        mask = ((frame["sheet"] == err.sheet) & (frame["drug_group"] == err.drug_group)
-                & frame["year"].isin(err.years) & frame["sex"].isin(err.sexes)
-                & (frame["race_ethnicity"] == "all"))
-        if mask.any():
-            _add_note(frame, mask, err.note)
-            warnings.append(f"{FILE_NAME}, sheet {err.sheet!r}, {err.drug_group} "
-                            f"{'/'.join(err.sexes)} {_year_span(err.years)}: {err.note}")
-    return warnings
-
-
 def _by_sex(frame: pd.DataFrame) -> pd.DataFrame:
     """Wide view: one row per drug/year, columns all/female/male (race 'all' only)."""
     rows = frame[frame["race_ethnicity"] == "all"]
@@ -443,9 +379,10 @@ def sex_ratio_mismatches(counts: pd.DataFrame, rates: pd.DataFrame,
     return joined[(ratio > tolerance) | (ratio < 1 / tolerance)]
 
 
-def _flag_anomalies(frame: pd.DataFrame) -> list[str]:
-    """Flag inconsistencies not in KNOWN_ERRORS, so a new workbook's errors are noticed."""
-    known = {(e.sheet, e.drug_group, y) for e in KNOWN_ERRORS for y in e.years}
+def _flag_anomalies(frame: pd.DataFrame, known_errors: tuple[Correction, ...]) -> list[str]:
+    """Flag inconsistencies not in the corrections file, so a new workbook's errors are noticed."""
+    known = {(c.sheet, group, year) for c in known_errors for group in c.drug_groups or ()
+             for year in (c.period.years() if c.period else ())}
     warnings = []
     pairs = [("Number Drug OD Deaths", RATE_SHEET_ALL_AGES),
              ("Number Drug OD, 15-24 Years", "Rate Drug OD, 15-24 Years")]
@@ -460,7 +397,7 @@ def _flag_anomalies(frame: pd.DataFrame) -> list[str]:
             mask = ((frame["sheet"] == count_sheet) & (frame["drug_group"] == drug)
                     & (frame["year"] == year) & frame["sex"].isin(["female", "male"])
                     & (frame["race_ethnicity"] == "all"))
-            _add_note(frame, mask, note)
+            add_note(frame, mask, note)
             warnings.append(f"{FILE_NAME}, sheet {count_sheet!r}, {drug} {year}: {note}")
         for (drug, year), row in sex_ratio_mismatches(counts, rates).iterrows():
             if {(count_sheet, drug, year), (rate_sheet, drug, year)} & known:
@@ -516,8 +453,9 @@ def parse(folder: Path) -> ParseResult:
     # Process
     frame = pd.DataFrame.from_records(records)
     rows_in = len(frame)
-    warnings = _flag_known_errors(frame)
-    warnings += _flag_anomalies(frame)
+    known_errors = corrections.for_source(SOURCE.id)
+    warnings = corrections.apply(frame, known_errors)
+    warnings += _flag_anomalies(frame, known_errors)
     frame, duplicate_warnings = _drop_demographic_duplicates(frame)
     warnings += duplicate_warnings
     tidy = tidy_frame(

@@ -3,6 +3,8 @@
 One row is one published number: a measure of a drug group, in a place, in a period, for a
 demographic group, under one case definition, from one source. Flags travel with the value so a
 suppressed count is never mistaken for zero and a provisional month is never shown as final.
+A period the publisher did not collect at all (e.g. DOSE-SYS March–August 2020) is neither: its
+row has no value, is not flagged suppressed, and its note contains EXCLUDED_NOTE.
 The schema is declared once here and used by the ETL build and by the tests.
 """
 from __future__ import annotations
@@ -39,6 +41,11 @@ MEASURES: dict[str, str] = {
     "visit_rate": "Nonfatal visit rate",
     "percent_change": "Percent change",
 }
+
+EXCLUDED_NOTE = "excluded by the publisher"
+"""Marker in `note` of a row with no value because the publisher collected no data for its period
+(not a small-count suppression). Written by etl/corrections.py (decision `not_a_suppression`),
+read by the app to draw a gap of its own."""
 
 PERIOD_TYPES = ("year", "month", "12_month_ending")
 SEXES = ("all", "female", "male")
@@ -80,6 +87,11 @@ class TidySchema(pa.DataFrameModel):
     @pa.dataframe_check(error="a suppressed row must have no value (NA), never 0")
     def suppressed_has_no_value(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["suppressed"] | df["value"].isna()
+
+    @pa.dataframe_check(error="a row excluded by the publisher has no value and is not suppressed")
+    def excluded_has_no_value(cls, df: pd.DataFrame) -> pd.Series:
+        excluded = df["note"].str.contains(EXCLUDED_NOTE, regex=False)
+        return ~excluded | (df["value"].isna() & ~df["suppressed"])
 
     @pa.dataframe_check(error="counts (deaths, visits, population) must be non-negative integers")
     def counts_are_whole(cls, df: pd.DataFrame) -> pd.Series:

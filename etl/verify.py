@@ -2,8 +2,9 @@
 
 The app trusts data/ blindly, so this re-checks what the build promised: the manifest parses,
 every table it lists is there with the recorded sha256, row count and columns, each table still
-passes its source's schema, and the cross-table checks hold. Staging folders a killed build left
-behind (`.build-*`) are not part of the data and are ignored.
+passes its source's schema, the cross-table checks hold, and etl/corrections.csv is the version
+the tables were built with. Staging folders a killed build left behind (`.build-*`) are not part
+of the data and are ignored.
 """
 from __future__ import annotations
 
@@ -117,4 +118,19 @@ def verify_data_dir(out: Path) -> list[str]:
             if table not in manifest["tables"]:
                 problems.append(f"source {source_id}: table {table} missing from the manifest")
     problems.extend(f"cross-check: {failure}" for failure in run_cross_checks(loaded))
+    problems.extend(_corrections_problems(manifest))
     return problems
+
+
+def _corrections_problems(manifest: dict) -> list[str]:
+    """The tables carry the notes of one version of etl/corrections.csv: a different file now
+    means data/ is out of date. (Manifests written before the file existed have no entry.)"""
+    recorded = manifest.get("corrections")
+    if not isinstance(recorded, dict):
+        return []
+    current = etl_build.corrections_entry()
+    if recorded.get("sha256") != current["sha256"]:
+        return [f"{current['file']} changed since data/ was built (sha256 "
+                f"{str(recorded.get('sha256'))[:12]}… in the manifest, {current['sha256'][:12]}… "
+                "now): run `python -m etl build`"]
+    return []

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import corrections
 from etl.registry import STATE_BY_FIPS, US_FIPS
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
@@ -133,7 +134,9 @@ SOURCE = Source(
         "Some files were exported with 'Show Suppressed: False' (SemiSynthetic/*, the national "
         "*_2 files): suppressed rows are simply absent there.",
         "Crude rates from fewer than 20 deaths are hidden by WONDER ('Unreliable').",
-        "2021 and 2022 months are provisional; Jan–Feb 2022 are partial (incomplete).",
+        "2021 and 2022 months are provisional; Jan–Feb 2022 are partial (incomplete). In the "
+        "state-by-month file WONDER withholds every state's count for Oct 2021 – Feb 2022 (marked "
+        "Suppressed) and September 2021 is incomplete (etl/corrections.csv).",
         "A suppressed benzodiazepine count reflects what was coded on death certificates (T42.4 "
         "in fewer than 10 records), not the true number of benzodiazepine-involved deaths.",
         "Populations are NCHS bridged-race July 1 estimates (2010: April 1 Census count).",
@@ -630,9 +633,8 @@ def export_rows(export: WonderExport, name: str) -> list[dict[str, object]]:
 
 
 def _suppressed_note(common: dict) -> str:
-    # D176 also marks recent provisional state-months "Suppressed" although they hold far more
-    # than 9 deaths (all 51 states, Oct 2021 – Feb 2022 in All Opioids/State_Month_2.txt; the
-    # state totals leave them out), so "1–9" is only stated for final data.
+    # D176 also marks withheld recent state-months "Suppressed" (etl/corrections.csv lists the
+    # months), so "1–9" is only stated for final data.
     if common["provisional"]:
         return "suppressed by WONDER (provisional: confidentiality or a withheld recent month)"
     return "suppressed by WONDER: 1–9 deaths"
@@ -718,6 +720,7 @@ def parse(folder: Path) -> ParseResult:
     frame = pd.DataFrame.from_records(records)
     _check_no_clash(frame)
     table = tidy_frame(frame, source_id=SOURCE.id)
+    warnings += corrections.apply(table, corrections.for_source(SOURCE.id))
     # Save (the build writes the table)
     return ParseResult(tables={"wonder_mcd": table},
                        rows_in=sum(len(e.data) for _, e in exports), warnings=warnings)

@@ -118,6 +118,23 @@ def test_time_series_suppressed_is_gap_not_zero_and_marked():
     assert "suppressed" in note and "not zero" in note and "2001" in note
 
 
+def test_time_series_publisher_exclusion_is_a_gap_named_in_the_note():
+    """Rows the publisher did not collect (etl.tidy.EXCLUDED_NOTE, e.g. DOSE-SYS March–August
+    2020) are a gap, not suppressed and not zero, and the note names their months."""
+    df = monthly_deaths()
+    gap = (df["year"] == 2020) & df["month"].between(3, 8)
+    df.loc[gap, "value"] = np.nan
+    df.loc[gap, "note"] = "excluded by the publisher: no data at the onset of COVID-19"
+    fig = charts.time_series(df)
+    assert not [t for t in fig.data if t.yaxis == "y2"], "an exclusion is not a suppression"
+    drawn = [y for x, y in zip(fig.data[0].x, fig.data[0].y) if str(x).startswith("2020-0")
+             and 3 <= int(str(x)[5:7]) <= 8]
+    assert drawn and all(v is None or math.isnan(v) for v in drawn)
+    note = " ".join(a.text for a in fig.layout.annotations)
+    assert "No data collected by the publisher" in note and "March 2020 – August 2020" in note
+    assert "suppressed" not in note
+
+
 def test_time_series_missing_row_is_a_gap_not_a_bridge():
     df = national_deaths()
     df = df[~((df["drug_group"] == "benzodiazepines") & (df["year"] == 2010))]

@@ -2,10 +2,13 @@
 DOSE-SYS COVID-19 gap, DOSE-DIS filters)."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from app import nonfatal
+from etl.tidy import EXCLUDED_NOTE
 
 
 def tidy(rows: list[dict]) -> pd.DataFrame:
@@ -49,23 +52,47 @@ def test_state_choice_helpers():
     assert nonfatal.latest_point(rows[rows["geo_fips"] == "54"])["value"] == 9.0
 
 
-def test_covid_gap_covers_months_and_rolling_windows_and_is_not_a_suppression():
-    rows = tidy([{"period_type": "month", "year": 2020, "month": m, "value": float("nan"),
-                  "suppressed": True} for m in (3, 8)]
+EXCLUDED = f"{EXCLUDED_NOTE}: DOSE-SYS has no data for March–August 2020 (COVID-19 onset)"
+
+
+def test_covid_gap_is_read_from_the_etl_note_not_from_dates():
+    nan = float("nan")
+    rows = tidy([{"period_type": "month", "year": 2020, "month": m, "value": nan,
+                  "note": EXCLUDED} for m in (3, 8)]
                 + [{"period_type": "month", "year": 2020, "month": 9, "value": 2.6},
-                   {"period_type": "month", "year": 2021, "month": 3, "value": float("nan"),
+                   # a small-count suppression next to the gap stays one
+                   {"period_type": "month", "year": 2021, "month": 3, "value": nan,
                     "suppressed": True},
-                   {"period_type": "12_month_ending", "year": 2021, "month": 7,
-                    "value": float("nan"), "suppressed": True},
-                   {"period_type": "12_month_ending", "year": 2021, "month": 8, "value": 2.3}])
-    assert nonfatal.in_covid_gap(rows).tolist() == [True, True, False, False, True, False]
+                   {"period_type": "12_month_ending", "year": 2021, "month": 7, "value": nan,
+                    "note": f"40 participating jurisdictions; {EXCLUDED}"},
+                   {"period_type": "12_month_ending", "year": 2021, "month": 8, "value": 2.3},
+                   # inside the dates but not excluded by the data: not part of the gap
+                   {"period_type": "month", "year": 2020, "month": 5, "value": nan,
+                    "suppressed": True}])
+    assert nonfatal.in_covid_gap(rows).tolist() == [True, True, False, False, True, False, False]
     marked = nonfatal.mark_covid_gap(rows, "COVID-19 exclusion")
-    assert marked["suppressed"].tolist() == [False, False, False, True, False, False]
-    assert marked.loc[0, "note"] == "COVID-19 exclusion" and pd.isna(marked.loc[0, "value"])
-    start, end = nonfatal.covid_gap_span(rows)
+    assert marked["suppressed"].tolist() == [False, False, False, True, False, False, True]
+    assert marked.loc[0, "note"] == f"COVID-19 exclusion; {EXCLUDED}"
+    assert pd.isna(marked.loc[0, "value"])
+    assert nonfatal.mark_covid_gap(marked, "COVID-19 exclusion").equals(marked)
+    assert marked.loc[4, "note"].startswith("COVID-19 exclusion; 40 participating")
+    # the page marks the rows first, then asks for the span: both must find the same rows
+    start, end = nonfatal.covid_gap_span(marked)
     assert (start, end) == (pd.Timestamp("2020-03-01"), pd.Timestamp("2021-07-01"))
+    assert nonfatal.covid_gap_span(rows) == (start, end)
+    assert nonfatal.covid_gap_span(rows.iloc[2:4]) is None
     fig = nonfatal.shade_period(go.Figure(), start, end, "No data")
     assert fig.layout.shapes[0].type == "rect" and fig.layout.annotations[0].text == "No data"
+
+
+def test_covid_gap_in_the_processed_data_matches_the_publishers_months(data_dir):
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    syndromic = pd.read_parquet(data_dir / manifest["tables"]["dose_syndromic"]["file"])
+    for period_type, last in (("month", "2020-08-01"), ("12_month_ending", "2021-07-01")):
+        rows = nonfatal.total_rows(nonfatal.syndromic_rows(syndromic, period_type))
+        assert nonfatal.covid_gap_span(rows) == (pd.Timestamp("2020-03-01"), pd.Timestamp(last))
+        gap = rows[nonfatal.in_covid_gap(rows)]
+        assert not gap["suppressed"].any() and gap["value"].isna().all()
 
 
 def test_dose_filters_and_texts():

@@ -11,7 +11,7 @@ import pytest
 
 from etl import dose
 from etl.source import SourceFormatError
-from etl.tidy import validate_tidy
+from etl.tidy import EXCLUDED_NOTE, validate_tidy
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +126,33 @@ def test_syndromic_rows_and_markers(fixture_result, syndromic):
     warnings = " ".join(fixture_result.warnings)
     assert "28 cells marked § (state does not share" in warnings
     assert "28 cells marked ¶ (state does not participate)" in warnings
-    covid = _one(syndromic, geo_fips="21", drug_group="all_drugs", period_type="month",
-                 year=2020, month=4)
-    assert covid["suppressed"] and math.isnan(covid["value"])
+    assert any("corrections.csv: dose-sys-covid-onset" in w for w in fixture_result.warnings)
+
+
+def test_covid_onset_months_are_excluded_not_suppressed(syndromic):
+    """`*` in March–August 2020 (and in rolling 12 months that include it) means DOSE-SYS
+    collected nothing: no value, not suppressed, the reason in the note."""
+    gap = syndromic[(syndromic["geo_fips"] == "21") & (syndromic["year"] == 2020)]
+    assert set(gap["period_type"]) == {"month", "12_month_ending"} and len(gap) == 14
+    assert gap["value"].isna().all() and not gap["suppressed"].any()
+    assert gap["note"].str.contains(EXCLUDED_NOTE + ": DOSE-SYS has no data for March–August "
+                                    "2020 (COVID-19 onset)", regex=False).all()
+    methamphetamine = _one(gap, drug_group="psychostimulants", period_type="month")
+    assert methamphetamine["note"].startswith("DOSE indicator: methamphetamine; " + EXCLUDED_NOTE)
+    # a small-count `*` outside the gap stays a suppression
+    small = _one(syndromic, geo_fips="21", drug_group="benzodiazepines", period_type="month",
+                 year=2023, month=11)
+    assert small["suppressed"] and EXCLUDED_NOTE not in small["note"]
+
+
+def test_a_number_in_the_covid_gap_stops_the_build(fixtures_dir, tmp_path):
+    folder = _copy(fixtures_dir, tmp_path)
+    _replace(_file(folder, dose.SYS_JURISDICTION), b"KY,2020,4,Monthly,*,",
+             b"KY,2020,4,Monthly,3.5,")
+    with pytest.raises(SourceFormatError, match=r"Jurisdiction-Table 1\.csv, line 11, column "
+                       r"'drug_rate': a number where the publisher collected no data "
+                       r"\(corrections\.csv row dose-sys-covid-onset"):
+        dose.parse(folder)
 
 
 def test_syndromic_periods(syndromic):
@@ -336,6 +360,25 @@ def test_real_published_values(real):
     rolling = _one(syndromic, geo_fips="99", drug_group="benzodiazepines", sex="all",
                    age_group="all", period_type="12_month_ending", year=2019, month=12)
     assert rolling["value"] == 2.0 and rolling["note"] == "40 participating jurisdictions"
+
+
+def test_real_covid_onset_is_excluded_for_every_jurisdiction(real):
+    syndromic = real.tables["dose_syndromic"]
+    stamp = syndromic["year"] * 100 + syndromic["month"]
+    monthly = syndromic["period_type"] == "month"
+    in_gap = ((monthly & stamp.between(202003, 202008))
+              | (~monthly & stamp.between(202003, 202107)))
+    excluded = syndromic["note"].str.contains(EXCLUDED_NOTE, regex=False)
+    assert (excluded == in_gap.astype(bool)).all()
+    gap = syndromic[in_gap]
+    assert len(gap) == 11_058 and gap["value"].isna().all() and not gap["suppressed"].any()
+    assert set(gap["geo_fips"]) >= {"99", "21"} and gap["sex"].nunique() == 3
+    # only small counts are left flagged suppressed (19,569 before the exclusion was told apart)
+    assert int(syndromic["suppressed"].sum()) == 8_511
+    us = _one(syndromic, geo_fips="99", drug_group="benzodiazepines", sex="all", age_group="all",
+              period_type="month", year=2020, month=5)
+    assert us["note"].startswith("4") and "participating jurisdictions; " + EXCLUDED_NOTE in \
+        us["note"]
 
 
 def test_real_sha256_matches_provenance(raw_dir):

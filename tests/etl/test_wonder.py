@@ -212,8 +212,26 @@ def test_real_counts_flags_and_checks(real) -> None:
     assert _one(pop, source_file="Benz/State_Year.txt", geo_fips="01", year=2010)["value"] \
         == 4779736
     assert set(table[table["drug_group"] == "alcohol"]["definition"]) == {"mcd_alcohol_any"}
-    assert len(real.warnings) == 10
+    assert len(real.warnings) == 12
     assert any(w.startswith("SemiSynthetic/State_Year.txt:") for w in real.warnings)
+
+
+@pytest.mark.raw
+def test_real_withheld_provisional_months_say_so(real) -> None:
+    """WONDER marks every state 'Suppressed' in Oct 2021 – Feb 2022 (etl/corrections.csv): still
+    suppressed, but the note does not claim 1–9 deaths."""
+    deaths = real.tables["wonder_mcd"]
+    deaths = deaths[(deaths["source_file"] == "All Opioids/State_Month_2.txt")
+                    & (deaths["measure"] == "deaths")]
+    stamp = deaths["year"] * 100 + deaths["month"]
+    withheld = deaths[stamp.between(202110, 202202)]
+    assert len(withheld) == 255 and withheld["suppressed"].all()
+    assert withheld["note"].str.startswith("suppressed by WONDER (provisional").all()
+    assert withheld["note"].str.contains("withheld by WONDER for every state").all()
+    assert not deaths.loc[stamp < 202109, "note"].str.contains("withheld by WONDER for").any()
+    september = deaths[stamp == 202109]
+    assert len(september) == 51 and september["note"].str.contains("incomplete month").all()
+    assert any("wonder-provisional-states-withheld" in w for w in real.warnings)
 
 
 # --- bad input --------------------------------------------------------------------------------
