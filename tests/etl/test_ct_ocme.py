@@ -11,7 +11,11 @@ import pytest
 from etl import ct_ocme
 from etl.ct_ocme import CtDeathSchema, combination_counts, parse
 from etl.registry import DEFINITIONS
-from etl.source import ParseResult, SourceFormatError
+from etl.source import ParseResult
+from tests.etl.harness import (FIXTURES, Edit, emptied, encoded, refusal, replaced,
+                               write_edited)
+
+GOOD = FIXTURES / "ct_ocme" / "embedded_newlines.csv"
 
 
 def parse_fixture(fixtures_dir: Path, name: str, tmp_path: Path) -> ParseResult:
@@ -26,10 +30,9 @@ def deaths_of(fixtures_dir: Path, name: str, tmp_path: Path) -> pd.DataFrame:
     return parse_fixture(fixtures_dir, name, tmp_path).tables["ct_ocme_deaths"]
 
 
-def write_copy(fixtures_dir: Path, tmp_path: Path, name: str = "embedded_newlines.csv") -> Path:
-    target = tmp_path / ct_ocme.FILE_NAME
-    shutil.copy(fixtures_dir / "ct_ocme" / name, target)
-    return target
+def write_bad(tmp_path: Path, edit: Edit) -> Path:
+    """An edited copy of GOOD under the publisher's file name; the raw folder to parse."""
+    return write_edited(GOOD, tmp_path / ct_ocme.FILE_NAME, edit)
 
 
 # --- metadata ---------------------------------------------------------------------------------
@@ -59,17 +62,14 @@ def test_embedded_newlines_in_geo_columns(fixtures_dir: Path, tmp_path: Path) ->
     assert (deaths["definition"] == "ocme_accidental").all()
 
 
-def test_error_line_counts_physical_lines(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("01/02/2012,Date of death,33",
-                                                             "01/02/2012,Date of death,150"),
-                    encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
+def test_error_line_counts_physical_lines(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, replaced("01/02/2012,Date of death,33",
+                                          "01/02/2012,Date of death,150"))
+    message = refusal(parse, folder)
     # Third record starts on line 10: header + two records of four physical lines each.
-    assert "line 10" in str(err.value)
-    assert "'Age'" in str(err.value) and "age out of range" in str(err.value)
-    assert "'150'" in str(err.value)
+    assert "line 10" in message
+    assert "'Age'" in message and "age out of range" in message
+    assert "'150'" in message
 
 
 def test_odd_drug_values_are_listed_and_warned(fixtures_dir: Path, tmp_path: Path) -> None:
@@ -169,33 +169,24 @@ def test_real_file_quirks(real: ParseResult) -> None:
 
 # --- bad input --------------------------------------------------------------------------------
 
-def test_truncated_inside_quoted_field(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    data = path.read_bytes()
-    path.write_bytes(data[: data.rindex(b"(41.57")])
-    with pytest.raises(SourceFormatError, match=r"truncated file\?") as err:
-        parse(tmp_path)
-    assert ct_ocme.FILE_NAME in str(err.value) and "line" in str(err.value)
+def test_truncated_inside_quoted_field(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, lambda text: text[: text.rindex("(41.57")].encode())
+    message = refusal(parse, folder)
+    assert "truncated file?" in message
+    assert ct_ocme.FILE_NAME in message and "line" in message
 
 
-def test_truncated_record_has_too_few_fields(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index("01/02/2012")] + "01/02/2012,Date of death,33\n",
-                    encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    assert "line 10" in str(err.value)
-    assert "expected 48 fields, found 3 fields" in str(err.value)
+def test_truncated_record_has_too_few_fields(tmp_path: Path) -> None:
+    def cut_in_third_record(text: str) -> bytes:
+        return (text[: text.index("01/02/2012")] + "01/02/2012,Date of death,33\n").encode()
+    message = refusal(parse, write_bad(tmp_path, cut_in_third_record))
+    assert "line 10" in message
+    assert "expected 48 fields, found 3 fields" in message
 
 
-def test_renamed_column(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Benzodiazepine,", "Benzodiazepines,", 1), encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    message = str(err.value)
+def test_renamed_column(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, replaced("Benzodiazepine,", "Benzodiazepines,", 1))
+    message = refusal(parse, folder)
     assert "line 1" in message and "column 'Benzodiazepine'" in message
     assert "Benzodiazepines" in message  # what was found
 
@@ -209,73 +200,47 @@ def test_reordered_columns_do_not_matter(fixtures_dir: Path, tmp_path: Path) -> 
     pd.testing.assert_frame_equal(original, reordered)
 
 
-def test_latin1_file_fails_clearly(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    text = path.read_text(encoding="utf-8").replace("Decedent’s", "Decedént's")
-    path.write_bytes(text.encode("latin-1"))
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    assert "not UTF-8" in str(err.value) and "line 2" in str(err.value)
+def test_latin1_file_fails_clearly(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, replaced("Decedent’s", "Decedént's", encoding="latin-1"))
+    message = refusal(parse, folder)
+    assert "not UTF-8" in message and "line 2" in message
 
 
-def test_utf16_file_fails_clearly(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    with pytest.raises(SourceFormatError, match="UTF-16") as err:
-        parse(tmp_path)
-    assert "line 1" in str(err.value)
+def test_utf16_file_fails_clearly(tmp_path: Path) -> None:
+    message = refusal(parse, write_bad(tmp_path, encoded("utf-16")))
+    assert "UTF-16" in message and "line 1" in message
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    (tmp_path / ct_ocme.FILE_NAME).write_bytes(b"")
-    with pytest.raises(SourceFormatError, match="file is empty") as err:
-        parse(tmp_path)
-    assert ct_ocme.FILE_NAME in str(err.value)
+    message = refusal(parse, write_bad(tmp_path, emptied()))
+    assert "file is empty" in message and ct_ocme.FILE_NAME in message
 
 
-def test_header_only(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="no records"):
-        parse(tmp_path)
+def test_header_only(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, lambda text: (text.split("\n")[0] + "\n").encode())
+    assert "no records" in refusal(parse, folder)
 
 
-def test_duplicate_row(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    text = path.read_text(encoding="utf-8")
-    first_record = text[text.index("\n") + 1: text.index("12/30/2022")]
-    path.write_text(text + first_record, encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    assert "record repeated on lines 2 and 14" in str(err.value)
+def test_duplicate_row(tmp_path: Path) -> None:
+    def repeat_first_record(text: str) -> bytes:
+        return (text + text[text.index("\n") + 1: text.index("12/30/2022")]).encode()
+    message = refusal(parse, write_bad(tmp_path, repeat_first_record))
+    assert "record repeated on lines 2 and 14" in message
 
 
-def test_year_out_of_range(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("01/02/2012", "01/02/1990"),
-                    encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    message = str(err.value)
+def test_year_out_of_range(tmp_path: Path) -> None:
+    message = refusal(parse, write_bad(tmp_path, replaced("01/02/2012", "01/02/1990")))
     assert "year out of range" in message and "line 10" in message and "'01/02/1990'" in message
 
 
-def test_unreadable_date(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("12/30/2022", "2022-12-30"),
-                    encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="MM/DD/YYYY") as err:
-        parse(tmp_path)
-    assert "line 6" in str(err.value)
+def test_unreadable_date(tmp_path: Path) -> None:
+    message = refusal(parse, write_bad(tmp_path, replaced("12/30/2022", "2022-12-30")))
+    assert "MM/DD/YYYY" in message and "line 6" in message
 
 
-def test_new_race_label_must_be_mapped(fixtures_dir: Path, tmp_path: Path) -> None:
-    path = write_copy(fixtures_dir, tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace(",Female,White,", ",Female,Martian,"),
-                    encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        parse(tmp_path)
-    assert "column 'Race'" in str(err.value) and "'Martian'" in str(err.value)
+def test_new_race_label_must_be_mapped(tmp_path: Path) -> None:
+    message = refusal(parse, write_bad(tmp_path, replaced(",Female,White,", ",Female,Martian,")))
+    assert "column 'Race'" in message and "'Martian'" in message
 
 
 def test_schema_rejects_age_150(fixtures_dir: Path, tmp_path: Path) -> None:

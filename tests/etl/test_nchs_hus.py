@@ -1,43 +1,24 @@
 """Tests for etl/nchs_hus.py: quirk fixtures, bad input on copies, real-file check values."""
 from __future__ import annotations
 
-import shutil
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from etl import nchs_hus
-from etl.source import SourceFormatError
-from etl.tidy import validate_tidy
+from tests.etl.harness import (FIXTURES, checks_after_cut, cut_before, emptied, encoded, one,
+                               parse_fixture, parse_real, refusal, replaced, write_edited)
 
-GOOD = "index_column.csv"
-
-
-def parse_fixture(fixtures_dir: Path, tmp_path: Path, name: str) -> pd.DataFrame:
-    """Parse one fixture as if it were the publisher's file; validate it against the schema."""
-    shutil.copy(fixtures_dir / "nchs_hus" / name, tmp_path / nchs_hus.RAW_NAME)
-    return validate_tidy(nchs_hus.parse(tmp_path).tables[nchs_hus.TABLE])
-
-
-def one(table: pd.DataFrame, **where: object) -> pd.Series:
-    rows = table
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"expected one row for {where}, found {len(rows)}"
-    return rows.iloc[0]
-
-
-def write_bad(fixtures_dir: Path, tmp_path: Path, edit) -> Path:
-    text = (fixtures_dir / "nchs_hus" / GOOD).read_text(encoding="utf-8")
-    (tmp_path / nchs_hus.RAW_NAME).write_bytes(edit(text))
-    return tmp_path
+FIXTURE_DIR = FIXTURES / "nchs_hus"
+GOOD = FIXTURE_DIR / "index_column.csv"
 
 
 # Quirks ---------------------------------------------------------------------------------------
 
-def test_index_column_dropped_and_float_written_values(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, GOOD)
+def test_index_column_dropped_and_float_written_values(tmp_path):
+    t = parse_fixture(nchs_hus, GOOD, tmp_path)
     adjusted = one(t, measure="age_adjusted_rate", year=2017)
     assert adjusted["value"] == 21.7
     assert adjusted["unit"] == "deaths per 100,000 population, age-adjusted"
@@ -50,14 +31,14 @@ def test_index_column_dropped_and_float_written_values(fixtures_dir, tmp_path):
     assert (t["definition"] == "ucd_overdose").all()
 
 
-def test_official_file_without_index_parses_the_same(fixtures_dir, tmp_path):
-    stored = parse_fixture(fixtures_dir, tmp_path, GOOD)
-    official = parse_fixture(fixtures_dir, tmp_path, "official_no_index.csv")
+def test_official_file_without_index_parses_the_same(tmp_path):
+    stored = parse_fixture(nchs_hus, GOOD, tmp_path)
+    official = parse_fixture(nchs_hus, FIXTURE_DIR / "official_no_index.csv", tmp_path)
     pd.testing.assert_frame_equal(official, stored)
 
 
-def test_flag_star_is_unreliable_without_value(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "flagged_unreliable.csv")
+def test_flag_star_is_unreliable_without_value(tmp_path):
+    t = parse_fixture(nchs_hus, FIXTURE_DIR / "flagged_unreliable.csv", tmp_path)
     assert t["value"].isna().all() and t["unreliable"].all() and not t["suppressed"].any()
     assert t["note"].str.contains("does not meet NCHS reliability standards").all()
     asian = one(t, drug_group="any_opioid")
@@ -67,8 +48,8 @@ def test_flag_star_is_unreliable_without_value(fixtures_dir, tmp_path):
     assert (heroin["sex"], heroin["age_group"]) == ("female", "85+")
 
 
-def test_single_race_stubs_do_not_collide_with_bridged_race(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "single_race_2018.csv")
+def test_single_race_stubs_do_not_collide_with_bridged_race(tmp_path):
+    t = parse_fixture(nchs_hus, FIXTURE_DIR / "single_race_2018.csv", tmp_path)
     assert one(t, race_ethnicity="White")["value"] == 30.3
     single = one(t, race_ethnicity="White (single race)")
     assert single["value"] == 30.1 and "single-race" in single["note"]
@@ -78,8 +59,8 @@ def test_single_race_stubs_do_not_collide_with_bridged_race(fixtures_dir, tmp_pa
         "Non-Hispanic Native Hawaiian or Other Pacific Islander (single race)"))["value"] == 17.7
 
 
-def test_age_stubs(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "age_stubs.csv")
+def test_age_stubs(tmp_path):
+    t = parse_fixture(nchs_hus, FIXTURE_DIR / "age_stubs.csv", tmp_path)
     assert one(t, age_group="0-14")["value"] == 0.2
     assert one(t, age_group="85+")["sex"] == "all"
     woman = one(t, age_group="75-84")
@@ -88,73 +69,40 @@ def test_age_stubs(fixtures_dir, tmp_path):
 
 # Bad input ------------------------------------------------------------------------------------
 
-def test_truncated_file(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s[: s.index("21.6")].encode())
-    with pytest.raises(SourceFormatError,
-                       match=r"CDC_drug_overdose_deaths_raw_data.csv, line 3: row has the wrong"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_renamed_column(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace(",ESTIMATE,", ",VALUE,", 1).encode())
-    with pytest.raises(SourceFormatError, match=r"line 1, column 'ESTIMATE'.*found , INDICATOR"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_wrong_encoding(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.encode("utf-16"))
-    with pytest.raises(SourceFormatError, match=r"raw_data.csv, line 1: file is not UTF-8 text"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_empty_file(tmp_path):
-    (tmp_path / nchs_hus.RAW_NAME).write_bytes(b"")
-    with pytest.raises(SourceFormatError, match=r"raw_data.csv: file is empty"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_duplicate_row(fixtures_dir, tmp_path):
+def duplicate_under_new_index(text: str) -> bytes:
     # Same data under a new index value: the index is not part of the data, so still a duplicate.
-    def duplicate(s: str) -> bytes:
-        second = s.splitlines()[1]
-        return (s + "9" + second[1:] + "\n").encode()
-    write_bad(fixtures_dir, tmp_path, duplicate)
-    with pytest.raises(SourceFormatError, match=r"line 5: duplicate row \(same as line 2\)"):
-        nchs_hus.parse(tmp_path)
+    second = text.splitlines()[1]
+    return (text + "9" + second[1:] + "\n").encode()
 
 
-def test_rate_out_of_range(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace(",21.7,", ",-21.7,").encode())
-    with pytest.raises(SourceFormatError,
-                       match=r"line 2, column 'ESTIMATE': value out of range.*'-21.7'"):
-        nchs_hus.parse(tmp_path)
+BAD_INPUT = {  # a damaged copy of GOOD -> what the error must say
+    "truncated_file": (cut_before("21.6"),
+                       r"CDC_drug_overdose_deaths_raw_data.csv, line 3: row has the wrong"),
+    "renamed_column": (replaced(",ESTIMATE,", ",VALUE,", 1),
+                       r"line 1, column 'ESTIMATE'.*found , INDICATOR"),
+    "wrong_encoding": (encoded("utf-16"), r"raw_data.csv, line 1: file is not UTF-8 text"),
+    "empty_file": (emptied(), r"raw_data.csv: file is empty"),
+    "duplicate_row": (duplicate_under_new_index, r"line 5: duplicate row \(same as line 2\)"),
+    "rate_out_of_range": (replaced(",21.7,", ",-21.7,"),
+                          r"line 2, column 'ESTIMATE': value out of range.*'-21.7'"),
+    "year_out_of_range": (replaced(",2001,", ",1899,"), r"line 4, column 'YEAR'"),
+    "flag_and_estimate_disagree": (replaced(",21.7,", ",21.7,*", 1),
+                                   r"line 2, column 'ESTIMATE': ESTIMATE and FLAG"),
+    "unknown_stub_label": (replaced(",Male,", ",Men,"), r"line 4, column 'STUB_LABEL'.*'Men'"),
+}
 
 
-def test_year_out_of_range(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace(",2001,", ",1899,").encode())
-    with pytest.raises(SourceFormatError, match=r"line 4, column 'YEAR'"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_flag_and_estimate_disagree(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace(",21.7,", ",21.7,*", 1).encode())
-    with pytest.raises(SourceFormatError, match=r"line 2, column 'ESTIMATE': ESTIMATE and FLAG"):
-        nchs_hus.parse(tmp_path)
-
-
-def test_unknown_stub_label(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace(",Male,", ",Men,").encode())
-    with pytest.raises(SourceFormatError, match=r"line 4, column 'STUB_LABEL'.*'Men'"):
-        nchs_hus.parse(tmp_path)
+@pytest.mark.parametrize(("edit", "message"), BAD_INPUT.values(), ids=list(BAD_INPUT))
+def test_bad_input_is_refused(tmp_path, edit, message):
+    folder = write_edited(GOOD, tmp_path / nchs_hus.RAW_NAME, edit)
+    assert re.search(message, refusal(nchs_hus.parse, folder))
 
 
 # The real file ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def real(raw_dir: Path) -> pd.DataFrame:
-    result = nchs_hus.parse(raw_dir / nchs_hus.SOURCE.raw_folder)
-    assert result.rows_in == 6_228
-    return validate_tidy(result.tables[nchs_hus.TABLE])
+    return parse_real(nchs_hus, raw_dir, rows_in=6_228)
 
 
 def test_real_check_values(real):
@@ -179,8 +127,5 @@ def test_real_flags_and_coverage(real):
 
 
 def test_real_file_cut_at_line_boundary_fails_checks(raw_dir, tmp_path):
-    lines = (raw_dir / nchs_hus.SOURCE.raw_folder / nchs_hus.RAW_NAME).read_text(
-        encoding="utf-8").splitlines(keepends=True)
-    (tmp_path / nchs_hus.RAW_NAME).write_text("".join(lines[:6_000]), encoding="utf-8")
-    failures = nchs_hus.checks(nchs_hus.parse(tmp_path).tables)
+    failures = checks_after_cut(nchs_hus, raw_dir, tmp_path, keep=6_000)
     assert any("incomplete file (truncated?)" in f for f in failures)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-import shutil
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,37 +10,17 @@ import pytest
 
 from etl import vsrr
 from etl.registry import NYC_FIPS
-from etl.source import SourceFormatError
-from etl.tidy import validate_tidy
+from tests.etl.harness import (FIXTURES, checks_after_cut, cut_before, emptied, encoded, one,
+                               parse_fixture, parse_real, refusal, replaced, write_edited)
 
-GOOD = "us_dec2017_bom_thousands.csv"
-
-
-def parse_fixture(fixtures_dir: Path, tmp_path: Path, name: str) -> pd.DataFrame:
-    """Parse one fixture as if it were the publisher's file; validate it against the schema."""
-    shutil.copy(fixtures_dir / "vsrr" / name, tmp_path / vsrr.RAW_NAME)
-    table = vsrr.parse(tmp_path).tables[vsrr.TABLE]
-    return validate_tidy(table)
-
-
-def one(table: pd.DataFrame, **where: object) -> pd.Series:
-    rows = table
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"expected one row for {where}, found {len(rows)}"
-    return rows.iloc[0]
-
-
-def write_bad(fixtures_dir: Path, tmp_path: Path, edit) -> Path:
-    text = (fixtures_dir / "vsrr" / GOOD).read_bytes().decode("utf-8-sig")
-    (tmp_path / vsrr.RAW_NAME).write_bytes(edit(text))
-    return tmp_path
+FIXTURE_DIR = FIXTURES / "vsrr"
+GOOD = FIXTURE_DIR / "us_dec2017_bom_thousands.csv"
 
 
 # Quirks ---------------------------------------------------------------------------------------
 
-def test_bom_crlf_and_thousands_separators(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, GOOD)
+def test_bom_crlf_and_thousands_separators(tmp_path):
+    t = parse_fixture(vsrr, GOOD, tmp_path)
     overdoses = one(t, drug_group="all_drugs", measure="deaths")
     assert overdoses["value"] == 70_699
     assert (overdoses["year"], overdoses["month"]) == (2017, 12)
@@ -55,28 +35,28 @@ def test_bom_crlf_and_thousands_separators(fixtures_dir, tmp_path):
     assert not t.loc[t["measure"] != "deaths_predicted", "predicted"].any()
 
 
-def test_blank_predicted_value_gives_no_row(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, GOOD)
+def test_blank_predicted_value_gives_no_row(tmp_path):
+    t = parse_fixture(vsrr, GOOD, tmp_path)
     assert t[t["drug_group"] == "all_causes"]["measure"].tolist() == ["deaths"]
 
 
-def test_percent_with_drugs_specified(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, GOOD)
+def test_percent_with_drugs_specified(tmp_path):
+    t = parse_fixture(vsrr, GOOD, tmp_path)
     pct = one(t, measure="percent")
     assert pct["drug_group"] == "drugs_specified"
     assert pct["unit"] == "percent of records"
     assert pct["value"] == pytest.approx(87.60237061)
 
 
-def test_footnote_symbol_goes_into_note(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, GOOD)
+def test_footnote_symbol_goes_into_note(tmp_path):
+    t = parse_fixture(vsrr, GOOD, tmp_path)
     assert t["note"].str.contains("may differ from published reports using final data").all()
-    nyc = parse_fixture(fixtures_dir, tmp_path, "ny_and_nyc.csv")
+    nyc = parse_fixture(vsrr, FIXTURE_DIR / "ny_and_nyc.csv", tmp_path)
     assert nyc["note"].str.contains("underreported due to incomplete data").all()
 
 
-def test_suppressed_is_na_never_zero(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "suppressed.csv")
+def test_suppressed_is_na_never_zero(tmp_path):
+    t = parse_fixture(vsrr, FIXTURE_DIR / "suppressed.csv", tmp_path)
     heroin = one(t, drug_group="heroin")
     assert heroin["suppressed"] and math.isnan(heroin["value"])
     assert "suppressed (<10)" in heroin["note"]
@@ -89,8 +69,8 @@ def test_suppressed_is_na_never_zero(fixtures_dir, tmp_path):
     assert one(t, drug_group="all_drugs", measure="deaths")["value"] == 128
 
 
-def test_low_data_quality_is_kept_as_unreliable_without_value(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "low_quality.csv")
+def test_low_data_quality_is_kept_as_unreliable_without_value(tmp_path):
+    t = parse_fixture(vsrr, FIXTURE_DIR / "low_quality.csv", tmp_path)
     heroin = one(t, drug_group="heroin")
     assert math.isnan(heroin["value"]) and heroin["unreliable"] and not heroin["suppressed"]
     assert "not shown: low data quality" in heroin["note"]
@@ -100,8 +80,8 @@ def test_low_data_quality_is_kept_as_unreliable_without_value(fixtures_dir, tmp_
     assert one(t, drug_group="cocaine", measure="deaths_predicted")["value"] == 215
 
 
-def test_new_york_state_and_city(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "ny_and_nyc.csv")
+def test_new_york_state_and_city(tmp_path):
+    t = parse_fixture(vsrr, FIXTURE_DIR / "ny_and_nyc.csv", tmp_path)
     ny = one(t, geo_fips="36", measure="deaths")
     assert ny["geo_level"] == "state" and ny["geo_name"] == "New York"
     assert "excluding New York City" in ny["note"]
@@ -110,23 +90,23 @@ def test_new_york_state_and_city(fixtures_dir, tmp_path):
     assert "excluding New York City" not in nyc["note"]
 
 
-def test_percent_complete_99_5_plus_and_pending(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "percent_complete_99_5_plus.csv")
+def test_percent_complete_99_5_plus_and_pending(tmp_path):
+    t = parse_fixture(vsrr, FIXTURE_DIR / "percent_complete_99_5_plus.csv", tmp_path)
     feb = one(t, month=2, measure="deaths")
     assert feb["value"] == 28 and "records 99.5+% complete" in feb["note"]
     jan = one(t, month=1, measure="deaths")
     assert "1.4% of records pending investigation" in jan["note"]
 
 
-def test_fully_quoted_file_without_separators(fixtures_dir, tmp_path):
-    t = parse_fixture(fixtures_dir, tmp_path, "quoted_no_separators.csv")
+def test_fully_quoted_file_without_separators(tmp_path):
+    t = parse_fixture(vsrr, FIXTURE_DIR / "quoted_no_separators.csv", tmp_path)
     assert one(t, measure="deaths")["value"] == 70_699
     assert one(t, measure="deaths_predicted")["value"] == 72_224
 
 
-def test_reordered_columns_parse_the_same(fixtures_dir, tmp_path):
-    original = parse_fixture(fixtures_dir, tmp_path, GOOD)
-    frame = pd.read_csv(fixtures_dir / "vsrr" / GOOD, dtype=str, keep_default_na=False,
+def test_reordered_columns_parse_the_same(tmp_path):
+    original = parse_fixture(vsrr, GOOD, tmp_path)
+    frame = pd.read_csv(GOOD, dtype=str, keep_default_na=False,
                         encoding="utf-8-sig")
     frame[frame.columns[::-1]].to_csv(tmp_path / vsrr.RAW_NAME, index=False)
     pd.testing.assert_frame_equal(vsrr.parse(tmp_path).tables[vsrr.TABLE], original)
@@ -134,85 +114,41 @@ def test_reordered_columns_parse_the_same(fixtures_dir, tmp_path):
 
 # Bad input ------------------------------------------------------------------------------------
 
-def test_truncated_file(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s[: s.index("47,885")].encode())
-    with pytest.raises(SourceFormatError,
-                       match=r"VSRR_Provisional.*line 4.*wrong number of fields"):
-        vsrr.parse(tmp_path)
+def duplicate_third_line(text: str) -> bytes:
+    lines = text.splitlines()
+    return "\r\n".join(lines + [lines[2]]).encode()
 
 
-def test_renamed_column(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace("Data Value", "Value", 1).encode())
-    with pytest.raises(SourceFormatError, match=r"line 1, column 'Data Value'.*found State"):
-        vsrr.parse(tmp_path)
+BAD_INPUT = {  # a damaged copy of GOOD -> what the error must say
+    "truncated_file": (cut_before("47,885"), r"VSRR_Provisional.*line 4.*wrong number of fields"),
+    "renamed_column": (replaced("Data Value", "Value", 1),
+                       r"line 1, column 'Data Value'.*found State"),
+    "wrong_encoding": (encoded("utf-16"), r"VSRR_Provisional.*line 1: file is not UTF-8"),
+    "empty_file": (emptied(), r"VSRR_Provisional.*file is empty"),
+    "header_only": (lambda text: text.splitlines()[0].encode(), "no data rows"),
+    "duplicate_row": (duplicate_third_line, r"line 6: duplicate row \(same as line 3\)"),
+    "percent_out_of_range": (replaced("87.60237061", "187.6"),
+                             r"line 5, column 'Data Value': value out of range.*found '187.6'"),
+    "negative_count": (replaced('"72,224"', "-5"), r"line 3, column 'Predicted Value'"),
+    "unknown_indicator": (replaced("Number of Drug Overdose Deaths", "Benzodiazepines"),
+                          r"line 3, column 'Indicator': unknown indicator"),
+    "unexplained_blank_value": (replaced('"70,699"', ""),
+                                r"line 3, column 'Footnote': blank Data Value"),
+    "unknown_jurisdiction": (replaced("\nUS,", "\nPR,", 1), r"line 2, column 'State'.*'PR'"),
+}
 
 
-def test_wrong_encoding(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.encode("utf-16"))
-    with pytest.raises(SourceFormatError, match=r"VSRR_Provisional.*line 1: file is not UTF-8"):
-        vsrr.parse(tmp_path)
-
-
-def test_empty_file(tmp_path):
-    (tmp_path / vsrr.RAW_NAME).write_bytes(b"")
-    with pytest.raises(SourceFormatError, match=r"VSRR_Provisional.*file is empty"):
-        vsrr.parse(tmp_path)
-
-
-def test_header_only(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.splitlines()[0].encode())
-    with pytest.raises(SourceFormatError, match="no data rows"):
-        vsrr.parse(tmp_path)
-
-
-def test_duplicate_row(fixtures_dir, tmp_path):
-    def duplicate(s: str) -> bytes:
-        lines = s.splitlines()
-        return "\r\n".join(lines + [lines[2]]).encode()
-    write_bad(fixtures_dir, tmp_path, duplicate)
-    with pytest.raises(SourceFormatError, match=r"line 6: duplicate row \(same as line 3\)"):
-        vsrr.parse(tmp_path)
-
-
-def test_percent_out_of_range(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace("87.60237061", "187.6").encode())
-    with pytest.raises(SourceFormatError,
-                       match=r"line 5, column 'Data Value': value out of range.*found '187.6'"):
-        vsrr.parse(tmp_path)
-
-
-def test_negative_count(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace('"72,224"', "-5").encode())
-    with pytest.raises(SourceFormatError, match=r"line 3, column 'Predicted Value'"):
-        vsrr.parse(tmp_path)
-
-
-def test_unknown_indicator(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path,
-              lambda s: s.replace("Number of Drug Overdose Deaths", "Benzodiazepines").encode())
-    with pytest.raises(SourceFormatError, match=r"line 3, column 'Indicator': unknown indicator"):
-        vsrr.parse(tmp_path)
-
-
-def test_unexplained_blank_value(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace('"70,699"', "").encode())
-    with pytest.raises(SourceFormatError, match=r"line 3, column 'Footnote': blank Data Value"):
-        vsrr.parse(tmp_path)
-
-
-def test_unknown_jurisdiction(fixtures_dir, tmp_path):
-    write_bad(fixtures_dir, tmp_path, lambda s: s.replace("\nUS,", "\nPR,", 1).encode())
-    with pytest.raises(SourceFormatError, match=r"line 2, column 'State'.*'PR'"):
-        vsrr.parse(tmp_path)
+@pytest.mark.parametrize(("edit", "message"), BAD_INPUT.values(), ids=list(BAD_INPUT))
+def test_bad_input_is_refused(tmp_path, edit, message):
+    folder = write_edited(GOOD, tmp_path / vsrr.RAW_NAME, edit)
+    assert re.search(message, refusal(vsrr.parse, folder))
 
 
 # The real file ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def real(raw_dir: Path) -> pd.DataFrame:
-    result = vsrr.parse(raw_dir / vsrr.SOURCE.raw_folder)
-    assert result.rows_in == 23_700
-    return validate_tidy(result.tables[vsrr.TABLE])
+    return parse_real(vsrr, raw_dir, rows_in=23_700)
 
 
 def test_real_check_values(real):
@@ -244,7 +180,5 @@ def test_real_build_matches_tested_vintage(raw_dir):
 
 
 def test_real_file_cut_at_line_boundary_fails_checks(raw_dir, tmp_path):
-    lines = (raw_dir / vsrr.SOURCE.raw_folder / vsrr.RAW_NAME).read_bytes().split(b"\r\n")
-    (tmp_path / vsrr.RAW_NAME).write_bytes(b"\r\n".join(lines[:20_000]) + b"\r\n")
-    failures = vsrr.checks(vsrr.parse(tmp_path).tables)
+    failures = checks_after_cut(vsrr, raw_dir, tmp_path, keep=20_000, newline=b"\r\n")
     assert any("incomplete file (truncated?)" in f and vsrr.RAW_NAME in f for f in failures)

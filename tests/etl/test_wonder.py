@@ -12,6 +12,7 @@ import pytest
 from etl import wonder
 from etl.source import SourceFormatError
 from etl.tidy import validate_tidy
+from tests.etl.harness import one
 
 RAW_NAME = wonder.SOURCE.raw_folder
 
@@ -29,14 +30,6 @@ def fixture_table(fx: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def real(raw_dir: Path):
     return wonder.parse(raw_dir / RAW_NAME)
-
-
-def _one(frame: pd.DataFrame, **where: object) -> pd.Series:
-    rows = frame
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"expected one row for {where}, found {len(rows)}"
-    return rows.iloc[0]
 
 
 def _copy(fx: Path, name: str, tmp_path: Path) -> Path:
@@ -113,17 +106,17 @@ def test_fixture_table_validates(fixture_table: pd.DataFrame) -> None:
 
 def test_suppressed_and_unreliable(fixture_table: pd.DataFrame) -> None:
     ct = fixture_table[(fixture_table["geo_fips"] == "09") & (fixture_table["year"] == 2011)]
-    deaths = _one(ct, measure="deaths")
+    deaths = one(ct, measure="deaths")
     assert deaths["suppressed"] and math.isnan(deaths["value"])
-    assert _one(ct, measure="crude_rate")["suppressed"]
-    assert _one(ct, measure="population")["value"] == 3580709
+    assert one(ct, measure="crude_rate")["suppressed"]
+    assert one(ct, measure="population")["value"] == 3580709
     wy = fixture_table[(fixture_table["geo_fips"] == "56") & (fixture_table["year"] == 2019)]
-    assert _one(wy, measure="deaths")["value"] == 12
-    rate = _one(wy, measure="crude_rate")
+    assert one(wy, measure="deaths")["value"] == 12
+    rate = one(wy, measure="crude_rate")
     assert rate["unreliable"] and math.isnan(rate["value"]) and not rate["suppressed"]
     assert rate["note"] == "rate hidden by WONDER: fewer than 20 deaths"
     assert rate["unit"] == "deaths per 100,000 population, crude"
-    al = _one(fixture_table, geo_fips="01", year=2020, measure="deaths")
+    al = one(fixture_table, geo_fips="01", year=2020, measure="deaths")
     assert al["geo_name"] == "Alabama" and al["geo_level"] == "state" and al["value"] == 96
 
 
@@ -132,7 +125,7 @@ def test_drug_group_and_definition_come_from_footer(fixture_table: pd.DataFrame)
     assert by_file.loc["national_month_total.txt"].tolist() == ["cocaine", "mcd_overdose"]
     assert by_file.loc["residence_state_month.txt"].tolist() == ["any_opioid", "mcd_overdose"]
     assert by_file.loc["alcohol_multiline_codes.txt"].tolist() == ["alcohol", "mcd_alcohol_any"]
-    codes = _one(fixture_table, source_file="residence_state_month.txt", geo_fips="01", month=1)
+    codes = one(fixture_table, source_file="residence_state_month.txt", geo_fips="01", month=1)
     assert codes["icd10_codes"] == "MCD X40–X44, X60–X64, X85, Y10–Y14 AND MCD T40.0–T40.4, T40.6"
 
 
@@ -147,11 +140,11 @@ def test_provisional_and_partial(fixture_table: pd.DataFrame) -> None:
     benzo = fixture_table[(fixture_table["drug_group"] == "benzodiazepines")
                           & (fixture_table["geo_fips"] == "00")]
     assert benzo["provisional"].all()
-    dec = _one(benzo, year=2021, month=12)
+    dec = one(benzo, year=2021, month=12)
     assert "partial" not in dec["note"] and "through February 19, 2022" in dec["note"]
     # the footer marks all of 2022 "provisional and partial", so January counts as partial too
     for month in (1, 2):
-        assert "partial period" in _one(benzo, year=2022, month=month)["note"]
+        assert "partial period" in one(benzo, year=2022, month=month)["note"]
     final = fixture_table[fixture_table["source_file"] == "state_year_suppressed_unreliable.txt"]
     assert not final["provisional"].any()
 
@@ -205,11 +198,11 @@ def test_real_counts_flags_and_checks(real) -> None:
     assert per_file["SemiSynthetic/State_Year.txt"] == 556  # hidden rows stay missing
     assert per_file["All Opioids/State_Month_2.txt"] == 714  # 52 Total rows dropped
     assert deaths[deaths["source_file"] == "Benz/State_Year.txt"]["suppressed"].sum() == 48
-    ct = _one(deaths, source_file="Benz/State_Year.txt", geo_fips="09", year=2011)
+    ct = one(deaths, source_file="Benz/State_Year.txt", geo_fips="09", year=2011)
     assert ct["suppressed"] and math.isnan(ct["value"])
     pop = table[table["measure"] == "population"]
     assert set(pop["period_type"]) == {"year"} and set(pop["geo_level"]) == {"state"}
-    assert _one(pop, source_file="Benz/State_Year.txt", geo_fips="01", year=2010)["value"] \
+    assert one(pop, source_file="Benz/State_Year.txt", geo_fips="01", year=2010)["value"] \
         == 4779736
     assert set(table[table["drug_group"] == "alcohol"]["definition"]) == {"mcd_alcohol_any"}
     assert len(real.warnings) == 12

@@ -4,68 +4,24 @@ help box, withdrawal in a warning box, the events toggle bound to the URL, and a
 a table is missing."""
 from __future__ import annotations
 
-import base64
-import json
+import functools
 import re
-import shutil
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import content, methods
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
+                                 assert_table_error, chart_spec, data_without, nida_national, table,
+                                 text_of, traces, values)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "about.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def table(name: str) -> pd.DataFrame:
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    return pd.read_parquet(DATA / manifest["tables"][name]["file"])
-
-
-def nida_deaths() -> pd.DataFrame:
-    nida = table("nida_national")
-    rows = nida[(nida["measure"] == "deaths") & (nida["sex"] == "all")
-                & (nida["age_group"] == "all") & (nida["race_ethnicity"] == "all")]
-    return rows.pivot_table(index="year", columns="drug_group", values="value")
-
-
-def values(array: list | dict) -> list:
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
-    return list(array)
-
-
-def traces(at: AppTest, index: int) -> dict[str, dict]:
-    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
-    return {t["name"]: t for t in spec["data"] if t.get("name") and t.get("y") is not None}
+run_page = functools.partial(harness.run_page, "pages/about.py")
+TEXT_KINDS = ("markdown", "caption", "warning", "info", "text")
 
 
 def event_lines(at: AppTest, index: int) -> list[dict]:
-    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
-    return [s for s in spec["layout"].get("shapes", []) if s.get("type") == "line"]
-
-
-def page_text(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "warning", "info", "text")
-                     for e in getattr(at, kind))
-
-
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
+    return [s for s in chart_spec(at, index)["layout"].get("shapes", []) if s.get("type") == "line"]
 
 
 def test_renders_the_content_the_help_box_and_two_charts(default_run):
@@ -74,7 +30,7 @@ def test_renders_the_content_the_help_box_and_two_charts(default_run):
     assert at.title[0].value == "About Klonopin and benzodiazepines"
     assert len(at.get("plotly_chart")) == 2
     assert any("988" in i.value and "1-800-662-4357" in i.value for i in at.info)
-    text = page_text(at)
+    text = text_of(at, TEXT_KINDS)
     for heading in ("## What are benzodiazepines?", "## Misuse and addiction", "## Health risks",
                     "## Withdrawal", "## Treatment and recovery"):
         assert heading in text
@@ -82,7 +38,7 @@ def test_renders_the_content_the_help_box_and_two_charts(default_run):
 
 
 def test_dsm_criteria_are_all_listed(default_run):
-    text = page_text(default_run)
+    text = text_of(default_run, TEXT_KINDS)
     assert "sedative, hypnotic, or anxiolytic use disorder" in text
     assert all(f"\n{n}. " in text for n in range(1, 12)), "11 numbered DSM-5-TR criteria"
 
@@ -93,12 +49,12 @@ def test_withdrawal_is_a_warning_box(default_run):
 
 
 def test_share_of_opioid_deaths_with_benzodiazepines_equals_the_data(default_run):
-    deaths = nida_deaths()
+    deaths = nida_national()
     share = deaths.loc[2019, "benzodiazepines_with_any_opioid"] / deaths.loc[2019, "any_opioid"]
     expected = f"{share * 100:.1f}%"
     [metric] = [m for m in default_run.metric if "2019" in m.label]
     assert metric.value == expected
-    assert f"In 2019, {expected} (NIDA's published figure: " in page_text(default_run)
+    assert f"In 2019, {expected} (NIDA's published figure: " in text_of(default_run, TEXT_KINDS)
 
 
 def test_sources_are_numbered_links_and_listed_at_the_bottom(default_run):
@@ -128,15 +84,14 @@ def test_illegal_benzodiazepine_chart_equals_sudors(default_run):
 
 
 def test_with_and_without_opioid_chart_equals_nida(default_run):
-    deaths = nida_deaths()
+    deaths = nida_national()
     named = traces(default_run, 1)
     for group, label in [("benzodiazepines_with_any_opioid", "Benzodiazepines with any opioid"),
                          ("benzodiazepines_without_any_opioid",
                           "Benzodiazepines without any opioid")]:
         assert values(named[label]["x"]) == list(deaths.index)
         assert values(named[label]["y"]) == deaths[group].tolist()
-    spec = json.loads(default_run.get("plotly_chart")[1].proto.spec)
-    assert spec["layout"]["xaxis"]["tickformat"] == "d", "integer years"
+    assert chart_spec(default_run, 1)["layout"]["xaxis"]["tickformat"] == "d", "integer years"
     assert any("Underlying cause" in c.value for c in default_run.caption)
 
 
@@ -145,8 +100,7 @@ def test_events_toggle_round_trips_through_the_url():
     assert not at.exception
     assert at.toggle(key="events").value is False
     assert not event_lines(at, 0) and not event_lines(at, 1)
-    at.toggle(key="events").set_value(True).run()
-    assert "events" not in at.query_params, "the default is left out of the link"
+    assert_default_leaves_link(at, "toggle", "events", True)
     assert event_lines(at, 1), "the FDA warnings the text cites are marked"
     at.toggle(key="events").set_value(False).run()
     assert at.query_params["events"] == "false"
@@ -155,24 +109,11 @@ def test_events_toggle_round_trips_through_the_url():
 @pytest.mark.parametrize("query", [{"events": HOSTILE}, {"events": "2099"}])
 def test_hostile_link_shows_a_notice_and_the_default(query):
     at = run_page(query)
-    assert not at.exception
+    assert_link_refused(at, TEXT_KINDS, notice="Ignored an invalid link setting")
     assert at.toggle(key="events").value is True
-    assert any("Ignored an invalid link setting" in c.value for c in at.caption)
-    assert "<script>" not in page_text(at)
 
 
 @pytest.mark.parametrize("missing", ["sudors_state", "nida_national"])
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch, missing):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"][missing]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
-    assert not at.exception
-    assert any(missing in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data, missing):
+    serve_data(data_without(missing, tmp_path))
+    assert_table_error(run_page(), missing)

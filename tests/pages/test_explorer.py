@@ -5,10 +5,8 @@ link, quiet fallback of dependent controls, and a clear error when a table is mi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
-import json
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,25 +15,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from etl.registry import DEFINITIONS
+from tests.pages import harness
+from tests.pages.harness import (DATA, HOSTILE, assert_link_refused, chart_specs, data_without,
+                                 manifest, notices, table, text_of)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "explorer.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def manifest() -> dict:
-    return json.loads((DATA / "manifest.json").read_text())
-
-
-def table(name: str) -> pd.DataFrame:
-    return pd.read_parquet(DATA / manifest()["tables"][name]["file"])
+run_page = functools.partial(harness.run_page, "pages/explorer.py")
+TEXT_KINDS = ("markdown", "caption", "info", "warning", "error", "code", "text", "exception")
 
 
 def expected_rows(name: str, *, measure: str, drugs: list[str], geo: str, years: tuple[int, int],
@@ -69,18 +54,7 @@ def same_rows(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def chart_types(at: AppTest) -> list[set[str]]:
-    return [{t.get("type", "scatter") for t in json.loads(c.proto.spec)["data"]}
-            for c in at.get("plotly_chart")]
-
-
-def all_text(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error",
-                                               "code", "text", "exception")
-                     for e in getattr(at, kind))
-
-
-def notices(at: AppTest) -> list[str]:
-    return [c.value for c in at.caption if "Ignored" in c.value]
+    return [{t.get("type", "scatter") for t in spec["data"]} for spec in chart_specs(at)]
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +116,7 @@ def test_source_definition_citation_and_snippet(default_run, monkeypatch):
     at = default_run
     info = manifest()["tables"]["nida_national"]
     source = manifest()["sources"][info["source_id"]]
-    text = all_text(at)
+    text = text_of(at, TEXT_KINDS)
     for key in ("title", "publisher", "landing_url", "vintage", "retrieved"):
         assert source[key] in text, key
     assert DEFINITIONS["ucd_overdose"].description in text
@@ -223,7 +197,7 @@ def test_mixed_definitions_warn_and_draw_one_chart_each():
     assert DEFINITIONS["nonfatal_ed_discharge"].label in warning
     assert DEFINITIONS["nonfatal_hosp_discharge"].label in warning
     assert len(at.get("plotly_chart")) == 2
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
     assert sorted(titles) == sorted(DEFINITIONS[d].label for d in ("nonfatal_ed_discharge",
                                                                    "nonfatal_hosp_discharge"))
 
@@ -300,12 +274,10 @@ def test_hostile_link_falls_back_with_a_notice():
     at = run_page({"table": HOSTILE, "measure": "<img src=x onerror=alert(1)>",
                    "years": "1800,3000", "drugs": "benzodiazepines,nonexistent",
                    "chart": "map", "split": "N" * 5000})
-    assert not at.exception, [e.value for e in at.exception]
+    assert_link_refused(at, TEXT_KINDS, markup=("<script", "<img", "NNNN"))
     assert len(notices(at)) == 1
     for key in ("table", "measure", "drugs", "split", "chart", "years"):
         assert f"`{key}`" in notices(at)[0], key
-    text = all_text(at)
-    assert "<script" not in text and "<img" not in text and "NNNN" not in text
     assert not at.html
     assert at.selectbox(key="table").value == "nida_national"
     assert at.query_params == {}
@@ -314,12 +286,8 @@ def test_hostile_link_falls_back_with_a_notice():
 
 # A missing table
 
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    (copy / manifest()["tables"]["nida_national"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(data_without("nida_national", tmp_path))
     at = run_page()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1 and "nida_national" in at.error[0].value
@@ -329,9 +297,8 @@ def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
     assert not other.exception and not other.error and other.get("plotly_chart")
 
 
-def test_no_manifest_shows_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("BENZO_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
+def test_no_manifest_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(tmp_path)
     at = run_page()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1 and "manifest" in at.error[0].value

@@ -4,38 +4,16 @@ state and year); metrics equal to the processed data; URL-bound controls; bad li
 table."""
 from __future__ import annotations
 
+import functools
 import json
-import shutil
-from pathlib import Path
 
 import pandas as pd
-import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
+                                 assert_table_error, chart_specs, data_without, metrics, notices,
+                                 table)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "illicit.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
-
-
-def table(name: str) -> pd.DataFrame:
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    return pd.read_parquet(DATA / manifest["tables"][name]["file"])
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+run_page = functools.partial(harness.run_page, "pages/illicit.py")
 
 
 def participating(measure: str, drug: str = "illegal_benzodiazepines") -> pd.DataFrame:
@@ -44,15 +22,10 @@ def participating(measure: str, drug: str = "illegal_benzodiazepines") -> pd.Dat
                   & (sudors["geo_fips"] == "99")].set_index("year")
 
 
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
-
-
 def test_renders_deaths_and_nonfatal_charts_apart(default_run):
     at = default_run
     assert not at.exception, [e.value for e in at.exception]
-    figures = specs(at)
+    figures = chart_specs(at)
     assert len(figures) == 6
     titles = [f["layout"]["title"]["text"] for f in figures]
     assert sum("NONFATAL" in t for t in titles) == 3
@@ -77,7 +50,7 @@ def test_metrics_equal_the_processed_data(default_run):
 
 
 def test_covid_gap_is_shaded_not_called_a_small_count(default_run):
-    sys_spec = specs(default_run)[3]
+    sys_spec = chart_specs(default_run)[3]
     assert any(s["type"] == "rect" for s in sys_spec["layout"]["shapes"])
     texts = json.dumps(sys_spec["layout"]["annotations"])
     assert "COVID-19" in texts
@@ -89,7 +62,7 @@ def test_censored_values_are_marked():
     at = run_page({"drug": "bromazolam", "sudors_measure": "percent", "year": "2020"})
     assert not at.exception, [e.value for e in at.exception]
     assert any("<0.1" in c.value and "Bromazolam 2020" in c.value for c in at.caption)
-    bars = specs(at)[0]
+    bars = chart_specs(at)[0]
     assert any(str(t).startswith("<") for t in bars["data"][0]["text"])
     assert metrics(at)["Percent of overdose deaths, 2020"].startswith("<")
 
@@ -109,36 +82,20 @@ def test_link_sets_the_controls_and_controls_set_the_link():
     assert at.button_group(key="dose_measure").value == "visits"
     assert at.slider(key="dis_year").value == 2019
     assert at.toggle(key="events").value is False
-    assert not [c for c in at.caption if "Ignored" in c.value]
+    assert not notices(at)
     at.selectbox(key="drug").set_value("bromazolam").run()
     at.multiselect(key="states").set_value(["CO"]).run()
     assert at.query_params["drug"] == "bromazolam"
     assert at.query_params["states"] == "CO"
-    at.selectbox(key="drug").set_value("illegal_benzodiazepines").run()
-    assert "drug" not in at.query_params
+    assert_default_leaves_link(at, "selectbox", "drug", "illegal_benzodiazepines")
 
 
 def test_hostile_link_falls_back_to_defaults_with_a_notice():
     at = run_page({"drug": HOSTILE, "year": "1900", "states": "CO,ZZ", "dis_year": "2010.5"})
-    assert not at.exception, [e.value for e in at.exception]
-    assert any("Ignored" in c.value for c in at.caption)
+    assert_link_refused(at, ("markdown", "caption", "error"), markup=(HOSTILE,))
     assert at.selectbox(key="drug").value == "illegal_benzodiazepines"
-    rendered = "\n".join(str(e.value) for kind in ("markdown", "caption", "error")
-                         for e in getattr(at, kind))
-    assert HOSTILE not in rendered
 
 
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["dose_syndromic"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
-    assert not at.exception
-    assert any("dose_syndromic" in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(data_without("dose_syndromic", tmp_path))
+    assert_table_error(run_page(), "dose_syndromic")

@@ -4,56 +4,38 @@ citations with today's date; the source selector bound to the URL; a clear error
 table or manifest."""
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
+import functools
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import methods
 from etl.registry import DEFINITIONS, DRUG_GROUPS
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
+                                 data_without, manifest, metrics, text_of)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "methods.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
-MANIFEST = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def page_text(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "code", "subheader",
-                                               "header", "text") for e in getattr(at, kind))
+run_page = functools.partial(harness.run_page, "pages/methods.py")
+TEXT_KINDS = ("markdown", "caption", "code", "subheader", "header", "text")
+MANIFEST = manifest()
 
 
 def source_titles_shown(at: AppTest) -> list[str]:
     return [s.value for s in at.subheader]
 
 
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
-
-
 def test_renders_with_counts_from_the_manifest(default_run):
     at = default_run
     assert not at.exception, [e.value for e in at.exception]
-    cards = {m.label: m.value for m in at.metric}
+    cards = metrics(at)
     assert cards["Sources"] == str(len(MANIFEST["sources"]))
     assert cards["Processed tables"] == str(len(MANIFEST["tables"]))
     assert cards["Data built"] == MANIFEST["built_at"][:10]
-    assert MANIFEST["code_version"] in page_text(at)
+    assert MANIFEST["code_version"] in text_of(at, TEXT_KINDS)
 
 
 def test_every_source_with_its_facts_caveats_and_warnings(default_run):
-    text = page_text(default_run)
+    text = text_of(default_run, TEXT_KINDS)
     assert source_titles_shown(default_run) == [s["title"] for s in MANIFEST["sources"].values()]
     for source_id, source in MANIFEST["sources"].items():
         for field in ("publisher", "vintage", "coverage", "retrieved"):
@@ -77,7 +59,7 @@ def test_manifest_tables_with_rows_checksums_and_files(default_run):
 
 
 def test_definitions_codes_and_rules(default_run):
-    text = page_text(default_run)
+    text = text_of(default_run, TEXT_KINDS)
     for definition in DEFINITIONS.values():
         assert methods.escape_markdown(definition.description) in text
     [groups] = [d.value for d in default_run.dataframe if "ICD-10 codes" in d.value.columns]
@@ -110,30 +92,20 @@ def test_source_selector_round_trips_through_the_url():
     at.selectbox(key="source").set_value("nchs_vsrr").run()
     assert at.query_params["source"] == "nchs_vsrr"
     assert source_titles_shown(at) == [MANIFEST["sources"]["nchs_vsrr"]["title"]]
-    at.selectbox(key="source").set_value("all").run()
-    assert "source" not in at.query_params, "the default is left out of the link"
+    assert_default_leaves_link(at, "selectbox", "source", "all")
     assert len(source_titles_shown(at)) == len(MANIFEST["sources"])
 
 
 @pytest.mark.parametrize("query", [{"source": HOSTILE}, {"source": "2099"}])
 def test_hostile_link_shows_a_notice_and_the_default(query):
     at = run_page(query)
-    assert not at.exception
+    assert_link_refused(at, TEXT_KINDS, notice="Ignored an invalid link setting")
     assert at.selectbox(key="source").value == "all"
-    assert any("Ignored an invalid link setting" in c.value for c in at.caption)
-    assert "<script>" not in page_text(at)
 
 
-def test_missing_table_file_is_named_and_the_rest_still_downloads(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    (copy / MANIFEST["tables"]["wonder_mcd"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
+def test_missing_table_file_is_named_and_the_rest_still_downloads(tmp_path, serve_data):
+    serve_data(data_without("wonder_mcd", tmp_path))
+    at = run_page()
     assert not at.exception
     assert any("wonder_mcd" in e.value and "missing" in e.value for e in at.error)
     keys = {b.key for b in at.get("download_button")}
@@ -141,12 +113,8 @@ def test_missing_table_file_is_named_and_the_rest_still_downloads(tmp_path, monk
     assert {f"download_csv_{n}" for n in MANIFEST["tables"] if n != "wonder_mcd"} <= keys
 
 
-def test_missing_manifest_shows_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("BENZO_DATA_DIR", str(tmp_path))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
+def test_missing_manifest_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(tmp_path)
+    at = run_page()
     assert not at.exception
     assert any("manifest" in e.value for e in at.error)

@@ -4,61 +4,25 @@ figure beside it, the health-risk text filled from the data, every control bound
 a clear error when the table is missing."""
 from __future__ import annotations
 
-import base64
+import functools
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "opioids.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
+                                 assert_table_error, chart_spec, data_without, nida_national,
+                                 text_of, traces, values)
 
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
+run_page = functools.partial(harness.run_page, "pages/opioids.py")
+TEXT_KINDS = ("markdown", "caption", "info", "warning", "text")
 
 
 def nida_pivot(measure: str = "deaths", sex: str = "all") -> pd.DataFrame:
-    """Year × drug group values, US, all ages and races, straight from the parquet file."""
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    nida = pd.read_parquet(DATA / manifest["tables"]["nida_national"]["file"])
-    rows = nida[(nida["measure"] == measure) & (nida["sex"] == sex)
-                & (nida["age_group"] == "all") & (nida["race_ethnicity"] == "all")]
-    return rows.pivot_table(index="year", columns="drug_group", values="value", dropna=False)
-
-
-def spec(at: AppTest, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
-def values(array: list | dict) -> list:
-    """A trace's x or y as a list (Plotly serialises numeric arrays as base64 typed arrays)."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
-    return list(array)
-
-
-def traces(at: AppTest, index: int) -> dict[str, dict]:
-    return {t["name"]: t for t in spec(at, index)["data"] if t.get("name")}
-
-
-def all_text(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "text")
-                     for e in getattr(at, kind))
-
-
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
+    """NIDA's national series with nothing dropped: suppressed values stay as gaps, as drawn."""
+    return nida_national(measure, sex, dropna=False)
 
 
 def test_default_view_counts_with_and_without_any_opioid(default_run):
@@ -90,7 +54,7 @@ def test_share_chart_annotates_2019_from_the_data_with_the_published_check(defau
     at = default_run
     deaths = nida_pivot()
     share_2019 = deaths.loc[2019, "benzodiazepines_with_any_opioid"] / deaths.loc[2019, "any_opioid"] * 100
-    annotations = [a["text"] for a in spec(at, 1)["layout"]["annotations"]]
+    annotations = [a["text"] for a in chart_spec(at, 1)["layout"]["annotations"]]
     assert f"<b>2019: {share_2019:.1f}%</b>" in annotations
     line = traces(at, 1)["Benzodiazepines with any opioid"]
     expected = (deaths["benzodiazepines_with_any_opioid"] / deaths["any_opioid"] * 100).tolist()
@@ -104,7 +68,7 @@ def test_health_text_is_filled_from_the_data(default_run):
     at = default_run
     deaths = nida_pivot()
     share_2019 = deaths.loc[2019, "benzodiazepines_with_any_opioid"] / deaths.loc[2019, "any_opioid"] * 100
-    text = all_text(at)
+    text = text_of(at, TEXT_KINDS)
     assert "boxed warning" in text and "breathing" in text
     assert f"In 2019, {share_2019:.1f}% (NIDA's published figure: about 16%)" in " ".join(text.split())
     assert "{" not in text, "no placeholder left unfilled"
@@ -124,8 +88,8 @@ def test_link_sets_the_controls_and_the_view():
                 / (deaths["benzodiazepines_with_synthetic_opioids"]
                    + deaths["benzodiazepines_without_synthetic_opioids"]) * 100).tolist()
     assert values(bar["y"]) == pytest.approx(expected)
-    assert spec(at, 0)["layout"]["yaxis"]["range"] == [0, 100]
-    assert not spec(at, 0)["layout"].get("shapes"), "events off"
+    assert chart_spec(at, 0)["layout"]["yaxis"]["range"] == [0, 100]
+    assert not chart_spec(at, 0)["layout"].get("shapes"), "events off"
     assert any("both sexes" in c.value for c in at.caption), "published figure is for both sexes"
 
 
@@ -138,15 +102,14 @@ def test_controls_write_the_link():
     assert at.query_params["split"] == "synthetic_opioids"
     assert at.query_params["measure"] == "rate"
     assert at.query_params["sex"] == "male"
-    at.button_group(key="sex").set_value("all").run()
-    assert "sex" not in at.query_params, "the default is left out of the link"
+    assert_default_leaves_link(at, "button_group", "sex", "all")
 
 
 def test_rates_have_confidence_bands_and_the_approximation_note():
     at = run_page({"measure": "rate"})
     assert not at.exception
     rates = nida_pivot("age_adjusted_rate")
-    figure = spec(at, 0)
+    figure = chart_spec(at, 0)
     line = traces(at, 0)["Benzodiazepines"]
     assert values(line["y"]) == rates["benzodiazepines"].tolist()
     axis_title = figure["layout"]["yaxis"]["title"]["text"].lower()
@@ -163,7 +126,7 @@ def test_suppressed_rates_are_marked_not_zero():
     line = traces(at, 0)["Benzodiazepines with synthetic opioids (mostly fentanyl)"]
     first = values(line["y"])[0]
     assert first is None or np.isnan(first), "suppressed 1999 rate is a gap"
-    assert "suppressed" in json.dumps(spec(at, 0)["layout"]["annotations"])
+    assert "suppressed" in json.dumps(chart_spec(at, 0)["layout"]["annotations"])
 
 
 @pytest.mark.parametrize("query", [
@@ -172,24 +135,11 @@ def test_suppressed_rates_are_marked_not_zero():
 ])
 def test_hostile_link_shows_a_notice_and_the_defaults(query):
     at = run_page(query)
-    assert not at.exception
-    assert any("Ignored invalid link settings" in c.value for c in at.caption)
+    assert_link_refused(at, TEXT_KINDS, notice="Ignored invalid link settings")
     assert at.button_group(key="sex").value == "all"
     assert at.radio(key="split").value == "any_opioid"
-    assert "<script>" not in all_text(at)
 
 
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["nida_national"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
-    assert not at.exception
-    assert any("nida_national" in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(data_without("nida_national", tmp_path))
+    assert_table_error(run_page(), "nida_national")

@@ -8,63 +8,25 @@ against dashboard.py's page list."""
 from __future__ import annotations
 
 import ast
-import base64
-import json
-import shutil
 from pathlib import Path
 from unittest import mock
 
-import numpy as np
-import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import content
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, ROOT, assert_default_leaves_link, assert_link_refused,
+                                 assert_table_error, chart_spec, dashboard_pages, data_without,
+                                 metrics, nida_national, values)
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/overview.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
 
 
 def run_page(query: dict[str, str] | None = None) -> tuple[AppTest, list[str]]:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=30)
-    at.query_params.update(query or {})
     with mock.patch("streamlit.page_link") as page_link:
-        at.run()
+        at = harness.run_page(PAGE, query)
     return at, [c.args[0] for c in page_link.call_args_list]
-
-
-def nida_deaths() -> pd.DataFrame:
-    """Year × drug group deaths, US, both sexes, straight from the parquet file."""
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    nida = pd.read_parquet(DATA / manifest["tables"]["nida_national"]["file"])
-    rows = nida[(nida["measure"] == "deaths") & (nida["sex"] == "all")
-                & (nida["age_group"] == "all") & (nida["race_ethnicity"] == "all")]
-    return rows.pivot_table(index="year", columns="drug_group", values="value")
-
-
-def dashboard_pages() -> list[str]:
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"]
-
-
-def chart_spec(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
-def values(array: list | dict) -> list:
-    """A trace's x or y as a list (Plotly serialises numeric arrays as base64 typed arrays)."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
-    return list(array)
-
-
-@pytest.fixture(scope="module")
-def default_run() -> tuple[AppTest, list[str]]:
-    return run_page()
 
 
 def test_renders_one_trend_chart_and_the_help_box(default_run):
@@ -79,13 +41,13 @@ def test_renders_one_trend_chart_and_the_help_box(default_run):
 
 def test_metric_cards_equal_the_processed_data(default_run):
     at, _ = default_run
-    deaths = nida_deaths()
+    deaths = nida_national()
     benzo = deaths["benzodiazepines"].dropna()
     year = int(benzo.index.max())
     peak_year = int(benzo.idxmax())
     with_opioid = deaths.loc[year, "benzodiazepines_with_any_opioid"]
     opioid = deaths.loc[year, "any_opioid"]
-    cards = {m.label: m.value for m in at.metric}
+    cards = metrics(at)
     assert cards[f"Deaths involving benzodiazepines, {year}"] == f"{benzo[year]:,.0f}"
     assert (cards[f"Benzodiazepine deaths also involving opioids, {year}"]
             == f"{with_opioid / benzo[year] * 100:.1f}%")
@@ -100,7 +62,7 @@ def test_metric_cards_equal_the_processed_data(default_run):
 
 def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):
     at, _ = default_run
-    deaths = nida_deaths()
+    deaths = nida_national()
     spec = chart_spec(at)
     named = {t["name"]: t for t in spec["data"] if t.get("name") and t.get("y")}
     assert {"Benzodiazepines", "Benzodiazepines with any opioid",
@@ -116,7 +78,6 @@ def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):
 
 def overview_links() -> dict[str, str]:
     """LINKED_PAGES of pages/overview.py, read without running the page."""
-    import ast
     tree = ast.parse((ROOT / PAGE).read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LINKED_PAGES":
@@ -140,8 +101,7 @@ def test_events_toggle_round_trips_through_the_url():
     assert at.toggle(key="events").value is False
     assert not any(s.get("type") == "line" for s in chart_spec(at)["layout"].get("shapes", []))
     with mock.patch("streamlit.page_link"):
-        at.toggle(key="events").set_value(True).run()
-    assert "events" not in at.query_params, "the default is left out of the link"
+        assert_default_leaves_link(at, "toggle", "events", True)
     assert any(s.get("type") == "line" for s in chart_spec(at)["layout"]["shapes"])
     with mock.patch("streamlit.page_link"):
         at.toggle(key="events").set_value(False).run()
@@ -151,25 +111,11 @@ def test_events_toggle_round_trips_through_the_url():
 @pytest.mark.parametrize("query", [{"events": HOSTILE}, {"events": "2099"}])
 def test_hostile_link_shows_a_notice_and_the_default(query):
     at, _ = run_page(query)
-    assert not at.exception
+    assert_link_refused(at, ("markdown", "caption", "text"),
+                        notice="Ignored an invalid link setting")
     assert at.toggle(key="events").value is True
-    assert any("Ignored an invalid link setting" in c.value for c in at.caption)
-    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "text") for e in
-                     getattr(at, kind))
-    assert "<script>" not in shown
 
 
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["nida_national"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at, _ = run_page()
-    finally:
-        st.cache_data.clear()
-    assert not at.exception
-    assert any("nida_national" in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(data_without("nida_national", tmp_path))
+    assert_table_error(run_page()[0], "nida_national")

@@ -3,25 +3,15 @@ a page that changed a table in place would change it for everyone. Run every pag
 widgets changed (through dashboard.py, as the server runs them), then compare each cached table with a fresh read of its file."""
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from app import data
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def page_files() -> list[str]:
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"]
+from tests.pages.harness import ROOT, dashboard_pages
 
 
 def test_no_page_changes_a_shared_table():
-    for page in page_files():
+    for page in dashboard_pages():
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
         at.run()
         at.switch_page(page)

@@ -4,35 +4,19 @@ are marked (never 0) and listed, controls live in the URL, hostile links fall ba
 and a missing table gives a clear error."""
 from __future__ import annotations
 
-import base64
-import json
-from pathlib import Path
+import functools
 
-import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from app import theme
 from etl.registry import STATE_BY_ABBR, STATES
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
+                                 chart_spec, data_without, metrics, table, values)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "states.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
+run_page = functools.partial(harness.run_page, "pages/states.py")
 MAP, RANKING, LINES, SUDORS_MAP = range(4)
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def table(name: str) -> pd.DataFrame:
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    return pd.read_parquet(DATA / manifest["tables"][name]["file"])
 
 
 def wonder_states(drug: str, measure: str) -> pd.DataFrame:
@@ -40,36 +24,6 @@ def wonder_states(drug: str, measure: str) -> pd.DataFrame:
     return w[(w["geo_level"] == "state") & (w["period_type"] == "year")
              & (w["drug_group"] == drug) & (w["measure"] == measure)
              & (w["definition"] == "mcd_overdose")]
-
-
-def spec(at: AppTest, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
-
-
-def values(array: list | dict) -> list:
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
-    return list(array)
-
-
-def notices(at: AppTest) -> list[str]:
-    return [c.value for c in at.caption if "Ignored" in c.value]
-
-
-def data_dir_without(tmp_path: Path, table_name: str) -> Path:
-    """A copy of data/ (symlinks) without one table's file."""
-    copy = tmp_path / "data"
-    copy.mkdir()
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    for path in DATA.iterdir():
-        if path.name != manifest["tables"][table_name]["file"]:
-            (copy / path.name).symlink_to(path)
-    return copy
-
-
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
 
 
 def test_default_view_has_map_ranking_lines_and_sudors_map(default_run):
@@ -91,7 +45,7 @@ def test_default_view_has_map_ranking_lines_and_sudors_map(default_run):
 
 def test_metrics_equal_the_processed_data(default_run):
     at = default_run
-    cards = {m.label: m.value for m in at.metric}
+    cards = metrics(at)
     deaths = wonder_states("benzodiazepines", "deaths")
     deaths = deaths[deaths["year"] == 2020]
     population = wonder_states("benzodiazepines", "population")
@@ -117,7 +71,7 @@ def test_metrics_equal_the_processed_data(default_run):
 def test_map_draws_every_state_and_greys_the_hidden_ones(default_run):
     rates = wonder_states("benzodiazepines", "crude_rate")
     rates = rates[rates["year"] == 2020]
-    choropleths = [t for t in spec(default_run, MAP)["data"] if t["type"] == "choropleth"]
+    choropleths = [t for t in chart_spec(default_run, MAP)["data"] if t["type"] == "choropleth"]
     drawn = [loc for t in choropleths for loc in t["locations"]]
     assert sorted(drawn) == sorted(s.abbr for s in STATES)
     valued, grey = choropleths[0], choropleths[1]
@@ -131,7 +85,7 @@ def test_map_draws_every_state_and_greys_the_hidden_ones(default_run):
 
 
 def test_lines_include_the_us_from_the_same_table_in_grey(default_run):
-    shown = {t["name"]: t for t in spec(default_run, LINES)["data"]
+    shown = {t["name"]: t for t in chart_spec(default_run, LINES)["data"]
              if t.get("mode") == "lines+markers"}
     assert list(shown) == ["West Virginia", "Massachusetts", "California",
                            "United States (sum of states)"]
@@ -151,9 +105,10 @@ def test_url_sets_every_control():
     assert at.slider(key="sudors_year").value == 2021
     assert at.toggle(key="events").value is False
     assert any("Cocaine" in h.value and "2015" in h.value for h in at.subheader)
-    names = [t["name"] for t in spec(at, LINES)["data"] if t.get("mode") == "lines+markers"]
+    names = [t["name"] for t in chart_spec(at, LINES)["data"] if t.get("mode") == "lines+markers"]
     assert names == ["New York", "Ohio", "United States (sum of states)"]
-    assert not any(s.get("type") == "line" for s in spec(at, LINES)["layout"].get("shapes", []))
+    shapes = chart_spec(at, LINES)["layout"].get("shapes", [])
+    assert not any(s.get("type") == "line" for s in shapes)
 
 
 def test_changing_controls_rewrites_the_url():
@@ -165,8 +120,7 @@ def test_changing_controls_rewrites_the_url():
     assert at.query_params["year"] == "2012"
     assert at.query_params["states"] == "TX"
     assert at.query_params["drug"] == "heroin"
-    at.slider(key="year").set_value(2020).run()
-    assert "year" not in at.query_params, "the default is left out of the link"
+    assert_default_leaves_link(at, "slider", "year", 2020)
 
 
 def test_a_drug_sudors_lacks_falls_back_to_benzodiazepines_there():
@@ -179,25 +133,17 @@ def test_a_drug_sudors_lacks_falls_back_to_benzodiazepines_there():
                                    {"drug": HOSTILE, "sudors_year": "2099"}])
 def test_hostile_link_shows_a_notice_and_the_defaults(query):
     at = run_page(query)
-    assert not at.exception
-    assert notices(at)
+    assert_link_refused(at, ("markdown", "caption", "text"))
     assert at.multiselect(key="states").value == ["WV", "MA", "CA"]
     assert at.slider(key="year").value == 2020
     assert at.selectbox(key="drug").value == "benzodiazepines"
-    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "text") for e in
-                     getattr(at, kind))
-    assert "<script>" not in shown
     assert len(at.get("plotly_chart")) == 4
 
 
 @pytest.mark.parametrize("missing, charts_left", [("wonder_mcd", 0), ("sudors_state", 3)])
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch, missing, charts_left):
-    monkeypatch.setenv("BENZO_DATA_DIR", str(data_dir_without(tmp_path, missing)))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data, missing, charts_left):
+    serve_data(data_without(missing, tmp_path))
+    at = run_page()
     assert not at.exception
     assert any(missing in e.value for e in at.error)
     assert len(at.get("plotly_chart")) == charts_left

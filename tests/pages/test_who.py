@@ -2,45 +2,15 @@
 metrics equal to the processed data; controls bound to the URL; bad links; a missing table."""
 from __future__ import annotations
 
+import functools
 import json
-import shutil
-from pathlib import Path
-
-import pandas as pd
-import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from app import ct_views
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_link_refused, assert_table_error, chart_spec,
+                                 data_without, metrics, notices, table)
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "pages" / "who.py"
-DATA = ROOT / "data"
-HOSTILE = "<script>alert(1)</script>"
-
-
-def table(name: str) -> pd.DataFrame:
-    manifest = json.loads((DATA / "manifest.json").read_text())
-    return pd.read_parquet(DATA / manifest["tables"][name]["file"])
-
-
-def run_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    at.query_params.update(query or {})
-    return at.run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def notices(at: AppTest) -> list[str]:
-    return [c.value for c in at.caption if "Ignored" in c.value]
-
-
-@pytest.fixture(scope="module")
-def default_run() -> AppTest:
-    return run_page()
+run_page = functools.partial(harness.run_page, "pages/who.py")
 
 
 def test_renders_every_chart_with_source_captions(default_run):
@@ -107,39 +77,24 @@ def test_link_sets_the_controls_and_controls_set_the_link():
 
 def test_rates_show_age_adjusted_rates_by_sex():
     at = run_page({"measure": "rate"})
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = chart_spec(at)
     assert "age-adjusted" in spec["layout"]["yaxis"]["title"]["text"]
 
 
 def test_hostile_link_falls_back_to_defaults_with_a_notice():
     at = run_page({"measure": HOSTILE, "ct_years": "1900,3000", "dose_year": "99999",
                    "combo": "fentanyl,<b>"})
-    assert not at.exception, [e.value for e in at.exception]
-    assert notices(at)
+    assert_link_refused(at, ("markdown", "caption", "error"), markup=(HOSTILE,))
     assert at.button_group(key="measure").value == "count"
-    rendered = "\n".join(str(e.value) for kind in ("markdown", "caption", "error")
-                         for e in getattr(at, kind))
-    assert HOSTILE not in rendered
 
 
-def test_missing_table_shows_a_clear_error(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["ct_ocme_deaths"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
-    st.cache_data.clear()
-    try:
-        at = run_page()
-    finally:
-        st.cache_data.clear()
-    assert not at.exception
-    assert any("ct_ocme_deaths" in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+def test_missing_table_shows_a_clear_error(tmp_path, serve_data):
+    serve_data(data_without("ct_ocme_deaths", tmp_path))
+    assert_table_error(run_page(), "ct_ocme_deaths")
 
 
 def test_suppressed_cells_are_never_drawn_as_zero(default_run):
-    spec = json.loads(default_run.get("plotly_chart")[3].proto.spec)  # CT age × sex
+    spec = chart_spec(default_run, 3)  # CT age × sex
     ys = [y for trace in spec["data"] for y in (trace.get("y") or [])
           if not isinstance(trace.get("y"), dict)]
     assert 0 not in ys
