@@ -23,6 +23,7 @@ any system-font dependency on a fresh CI machine.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import functools
 import io
@@ -36,11 +37,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
 from app import geo, theme
+from etl.registry import STATE_BY_NAME
 
 SLIDE_WIDTH = 1920
 SLIDE_HEIGHT = 1080
@@ -73,6 +76,11 @@ HANDOUT_SCALE = 2
 7 in wide, rendered at 2× for sharp print (2560×1440 pixels)."""
 AXIS_BLOCK = 105
 """Pixels under the plot taken by x tick labels and the x axis title at slide sizes."""
+SLIDE_MAX_BARS = 15
+"""A ranking with more bars shows only its highest this many on a slide or handout image: 45
+state names share ~700 px and would print at ~10 px, unreadable from the back of a room. A note
+baked into the image says how many are left out and where the full ranking is."""
+RANKING_NOTE = "slide_ranking_note"
 RENDER_TIMEOUT_S = 60
 MAX_BROWSERS = 2
 """Concurrent Chromium processes (each ~150 MB); further export requests wait their turn."""
@@ -129,6 +137,48 @@ def source_lines(source_line: str, date: dt.date | str | None = None,
     return _wrapped(" · ".join(parts), wrap) if parts else []
 
 
+def _is_typed_array(value: object) -> bool:
+    return isinstance(value, dict) and "bdata" in value and "dtype" in value
+
+
+def _decoded(spec: Mapping[str, str]) -> np.ndarray:
+    values = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.dtype("<" + spec["dtype"]))
+    if spec.get("shape"):
+        values = values.reshape(tuple(int(n) for n in str(spec["shape"]).split(",")))
+    return values.copy()
+
+
+def plain_spec(value: object) -> object:
+    """A figure dict (e.g. `fig.to_dict()`) with every typed-array spec replaced by its numpy
+    array, so a figure built from it holds values, as the builder's own figure did."""
+    if _is_typed_array(value):
+        return _decoded(value)  # type: ignore[arg-type]
+    if isinstance(value, dict):
+        return {key: plain_spec(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_spec(item) for item in value]
+    return value
+
+
+def plain_arrays(fig: go.Figure) -> go.Figure:
+    """`fig` with its numbers as numbers again. A figure rebuilt from `to_dict()` or unpickled
+    (app.memo, st.cache_data) holds each numeric array as a plotly.js typed-array spec
+    ({"dtype": "f8", "bdata": "..."}), which reads as a dict, not values: code that looks at the
+    values (how many bars, how high the data go) would see two keys. Changes `fig` in place (only
+    the properties that hold such a spec) and returns it."""
+    def found(value: object, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], object]]:
+        if _is_typed_array(value):
+            yield path, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from found(item, (*path, key))
+
+    for trace in fig.data:
+        for path, spec in list(found(trace.to_plotly_json(), ())):
+            trace[path] = _decoded(spec)  # type: ignore[arg-type]
+    return fig
+
+
 def _figure_title(fig: go.Figure) -> str:
     title = fig.layout.title.text if fig.layout.title else None
     return plain_text(title or "")
@@ -172,15 +222,81 @@ def _category_count(axis: go.layout.XAxis | go.layout.YAxis, fig: go.Figure, let
     return len(values)
 
 
+def _ranking(fig: go.Figure) -> go.Bar | None:
+    """The bar trace of a ranking (app.charts.ranked_bar): the figure's only trace, horizontal
+    bars drawn top down (y axis reversed) with values largest first. None for any other chart."""
+    if len(fig.data) != 1 or fig.data[0].type != "bar" or fig.data[0].orientation != "h":
+        return None
+    bars = fig.data[0]
+    if fig.layout.yaxis.autorange != "reversed" or bars.x is None or bars.y is None:
+        return None
+    try:
+        values = [float(v) for v in bars.x]
+    except (TypeError, ValueError):
+        return None
+    if len(values) != len(bars.y) or any(a < b for a, b in zip(values, values[1:])):
+        return None
+    return bars
+
+
+def _first_bars(bars: go.Bar, keep: int) -> go.Bar:
+    """A copy of `bars` with its first `keep` bars: every per-bar array (x, y, text, customdata,
+    marker colours and patterns, ...) cut to that length, everything else as it was."""
+    count = len(bars.y)
+
+    def cut(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: cut(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple, np.ndarray)) and len(value) == count:
+            return value[:keep]
+        return value
+
+    return go.Bar(cut(bars.to_plotly_json()))
+
+
+def _ranking_note(bars: go.Bar, keep: int, width: int) -> str:
+    noun = "states" if all(str(y) in STATE_BY_NAME for y in bars.y) else "categories"
+    text = (f"Showing the {keep} highest of {len(bars.y)} {noun}; the full ranking is in the "
+            "dashboard and its data download (CSV).")
+    return "<br>".join(_wrapped(text, SOURCE_WRAP * width // SLIDE_WIDTH))
+
+
+def _long_ranking(fig: go.Figure, width: int) -> go.Bar | None:
+    """The bars of a ranking too long for a slide (more than SLIDE_MAX_BARS), after adding the
+    footnote that says so (first under the plot; the number shown is filled in by
+    `_keep_top_bars`, once the room is known). None, and `fig` unchanged, for any other figure."""
+    bars = _ranking(fig)
+    if bars is None or len(bars.y) <= SLIDE_MAX_BARS:
+        return None
+    note = go.layout.Annotation(
+        text=_ranking_note(bars, SLIDE_MAX_BARS, width), xref="paper", yref="paper", x=0, y=0,
+        xanchor="left", yanchor="top", yshift=-8, showarrow=False, align="left",
+        name=RANKING_NOTE)
+    fig.layout.annotations = (note, *fig.layout.annotations)
+    return bars
+
+
+def _keep_top_bars(fig: go.Figure, bars: go.Bar, plot_height: float, width: int) -> None:
+    """Replace the ranking by its highest SLIDE_MAX_BARS bars, fewer if the plot has no room for
+    that many labels at TICK_SIZE (a short handout image with long notes), and say how many in the
+    footnote (same number of lines as before, so the layout around it holds)."""
+    keep = max(1, min(SLIDE_MAX_BARS, int(0.8 * plot_height / TICK_SIZE)))
+    fig.data = []
+    fig.add_trace(_first_bars(bars, keep))
+    fig.update_annotations(text=_ranking_note(bars, keep, width), selector=dict(name=RANKING_NOTE))
+
+
 def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = "",
                  date: dt.date | str | None = None, *, width: int = SLIDE_WIDTH,
                  height: int = SLIDE_HEIGHT) -> go.Figure:
     """A copy of `fig` styled for a 1920×1080 slide or print: white background, dark text, large
     fonts and lines, the title on top and the source/definition line with the date at the bottom,
-    margins sized so nothing clips. `title`: defaults to the figure's own title. The input figure
-    is not changed. `title=""` or `source_line=""` with `date=""` leave that part out (the PDF
-    handout prints them as text instead)."""
-    out = go.Figure(fig)
+    margins sized so nothing clips; a long ranking shows its top SLIDE_MAX_BARS bars and says so.
+    `title`: defaults to the figure's own title. The input figure is not changed. `title=""` or
+    `source_line=""` with `date=""` leave that part out (the PDF handout prints them as text
+    instead)."""
+    out = plain_arrays(go.Figure(fig))
+    long_ranking = _long_ranking(out, width)
     title_text = _figure_title(fig) if title is None else plain_text(title)
     title_lines = _wrapped(title_text, TITLE_WRAP * width // SLIDE_WIDTH) if title_text else []
     bottom_lines = source_lines(source_line, date, SOURCE_WRAP * width // SLIDE_WIDTH)
@@ -202,6 +318,8 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
     gap = 18
     bottom = int(axis_block + notes_h + (gap if notes else 0) + gap + source_h + PAD)
     plot_height = height - top - bottom
+    if long_ranking is not None:
+        _keep_top_bars(out, long_ranking, plot_height, width)
 
     shift = axis_block
     for note in notes:

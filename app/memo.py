@@ -10,7 +10,7 @@ and rerun with the same inputs:
 
 Arguments are keyed by value; a frame that is a loaded table is keyed by its file version
 (data.table_token) instead of hashing its rows, so passing whole tables is cheap. Figures are
-stored as plain dicts and rebuilt without re-validation (they were validated when built), giving
+stored as plain dicts (numeric arrays as numpy arrays) and rebuilt without re-validation (they were validated when built), giving
 every caller its own figure object that it may change. Only module-level functions can be cached
 (they are looked up by module and name inside the cache).
 """
@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import data
+from app import data, export
 
 T = TypeVar("T")
 _HASH_FUNCS = {pd.DataFrame: data.frame_token}
@@ -50,7 +50,9 @@ def _figure_spec(module: str, name: str, args: tuple, kwargs: dict) -> dict[str,
     fig = _resolve(module, name)(*args, **kwargs)
     if not isinstance(fig, go.Figure):
         raise TypeError(f"{module}.{name} returned {type(fig).__name__}, not a plotly Figure")
-    return fig.to_dict()
+    # to_dict() encodes numeric arrays as plotly.js typed-array specs; decode them so the figure
+    # rebuilt from the cache holds values like the builder's (code reading trace values works).
+    return export.plain_spec(fig.to_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=_HASH_FUNCS)

@@ -59,6 +59,18 @@ def test_cached_figure_equals_the_builders_own_figure():
         pio.to_json(direct, validate=False))
 
 
+def test_cached_figure_holds_values_not_encoded_arrays():
+    """to_dict() encodes numbers as {"dtype", "bdata"}; the cached figure must hold the values,
+    like the builder's, so code that reads trace values (slide export, room for labels) works."""
+    rows = benzo_deaths()
+    cached = memo.figure(charts.time_series, rows, events=[])
+    again = memo.figure(charts.time_series, rows, events=[])
+    direct = charts.time_series(rows, events=[])
+    for fig in (cached, again):
+        assert not isinstance(fig.data[0].y, dict)
+        assert list(fig.data[0].y) == list(direct.data[0].y)
+
+
 def test_builder_runs_once_per_distinct_input():
     memo.figure(counting_builder, small_frame(), title="a")
     memo.figure(counting_builder, small_frame(), title="a")  # equal frame, new object
