@@ -5,6 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
+import app
+
 # A local file: a Material icon name as page icon would be fetched from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
@@ -35,4 +37,22 @@ PAGES = [
             url_path="methods"),
 ]
 
-st.navigation(PAGES).run()
+# (No bare strings in this file: Streamlit's "magic" would draw them on every page.)
+# The url_path given to the default page above, which Streamlit itself serves only at "/".
+DEFAULT_URL_PATH = "overview"
+# Pages without the sidebar: no menu, and nothing else in the sidebar, so Streamlit draws none
+# (however it was left on another page). The presenter fills the projector and links back to
+# the overview itself.
+FULL_SCREEN = {"present"}
+
+
+def menu_position(url_path: str | None) -> str:
+    return "hidden" if url_path in FULL_SCREEN else "sidebar"
+
+
+app.open_default_page_by_name(DEFAULT_URL_PATH)
+position = menu_position(app.requested_url_path(PAGES))
+page = st.navigation(PAGES, position=position)
+if menu_position(page.url_path) != position:  # the request was read wrongly: correct the menu
+    page = st.navigation(PAGES, position=menu_position(page.url_path))
+page.run()

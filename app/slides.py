@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, content, ct_views, data, metrics, nonfatal, theme, views
-from app.export import HandoutSection, plain_text
+from app.export import HandoutSection, plain_arrays, plain_text
 
 SLIDES_FILE = "slides"
 CONTENT = "content"
@@ -476,8 +476,9 @@ def for_screen(fig: go.Figure, screen: Screen) -> go.Figure:
     Colours stay with Streamlit's chart theme: it sets the chart background for the light or
     dark theme (a figure's own is overridden) and the server cannot tell which one a viewer
     sees (st.context.theme.type can be wrong on a session's first load), so a fixed text colour
-    could vanish. `fig` is unchanged."""
-    out = go.Figure(fig)
+    could vanish. `fig` is unchanged (it may come from a cache, with its numbers encoded:
+    `plain_arrays`)."""
+    out = plain_arrays(go.Figure(fig))
     scale = screen.font / theme.FONT_SIZE
     notes = [a for a in out.layout.annotations if _is_footnote(a)]
     note_chars = int(screen.chart_width / (0.55 * (screen.annotation - 1)))

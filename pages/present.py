@@ -1,16 +1,16 @@
 """Presenter mode: the slides of content/slides.md one at a time, for a classroom projector — a big
 chart, one plain sentence, the number that matters, the source line and optional speaker notes.
-The slide number lives in the link (?slide=3); Previous/Next also answer the arrow keys."""
+The slide number lives in the link (?slide=3); Previous/Next also answer the arrow keys. There is
+no sidebar here (dashboard.py hides the menu for this page), so the page links back itself."""
 from __future__ import annotations
 
 import streamlit as st
 
 from app import content, metrics, slides, ui, urlstate
 
-# Calls to set_page_config are additive (Streamlit >= 1.50): this page starts with the sidebar
-# collapsed, the entry script's title, icon and wide layout stay.
-st.set_page_config(page_title="Presenter mode · Benzodiazepine overdose deaths",
-                   initial_sidebar_state="collapsed")
+# Calls to set_page_config are additive (Streamlit >= 1.50): the entry script's icon and wide
+# layout stay. No initial_sidebar_state: the browser would keep "collapsed" for the other pages.
+st.set_page_config(page_title="Presenter mode · Benzodiazepine overdose deaths")
 
 deck = slides.load_slides()
 count = len(deck)
@@ -28,6 +28,9 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
                              label_visibility="collapsed", width=300)
     next_slot = st.empty()
     st.markdown(f"**Slide {number} of {count}**")
+    st.space("stretch")
+    st.page_link("pages/overview.py", label="Leave presenter mode", icon=":material/close:",
+                 help="Back to the overview and the dashboard's menu")
 previous_slot.button("Previous", key="previous", icon=":material/arrow_back:", shortcut="Left",
                      on_click=step, args=(-1,), disabled=number == 1,
                      help="Previous slide (left arrow key)")

@@ -71,7 +71,8 @@ with tab_rank:
     fig_rank = memo.figure(charts.ranked_bar, rates_year,
                            suppressed_label="count suppressed or rate hidden by WONDER")
     ui.chart_block(fig_rank, rates_year, wonder_caption, key="states_ranking",
-                   summary=map_summary)
+                   summary=map_summary,
+                   export_title=f"{drug_label(drug)}: crude death rate by state, {year}")
 if not without_rate.empty:
     st.markdown(f"**No rate shown for {year}** (grey on the map; small numbers, not zero):\n"
                 + views.states_without_rate_markdown(without_rate))

@@ -160,6 +160,73 @@ def test_rotated_event_labels_keep_the_builders_placement():
     assert before == after
 
 
+def ranking_figure() -> go.Figure:
+    """A ranking of 45 states (51 rows, 6 without a value), as on the States page."""
+    rows = state_rates()
+    rows.loc[rows.index[:6], "value"] = None
+    rows.loc[rows.index[6:9], "unreliable"] = True
+    return charts.ranked_bar(rows, title="Rate by state, 2020")
+
+
+def test_a_long_ranking_shows_its_top_bars_on_a_slide_and_says_so():
+    fig = ranking_figure()
+    before = fig.to_json()
+    bars = fig.data[0]
+    assert len(bars.y) == 45
+    slide = export.slide_figure(fig, None, SOURCE, DATE)
+    assert fig.to_json() == before, "the on-screen chart keeps every bar"
+    (top,) = slide.data
+    n = export.SLIDE_MAX_BARS
+    assert len(top.y) == len(top.x) == len(top.text) == len(top.customdata) == n <= 15
+    assert list(top.y) == list(bars.y[:n]) and list(top.x) == list(bars.x[:n])
+    assert list(top.marker.pattern.shape) == list(bars.marker.pattern.shape[:n])
+    notes = [a.text for a in slide.layout.annotations]
+    assert "Showing the 15 highest of 45 states" in notes[0]
+    assert "full ranking" in notes[0]
+    assert any("Not shown" in t for t in notes[1:]), "the builder's own notes stay"
+    assert slide.layout.yaxis.tickfont.size >= export.TICK_SIZE
+    assert top.textfont.size >= export.TICK_SIZE
+    # The handout image is shorter: fewer bars rather than smaller labels, and the note says so.
+    handout = export.slide_figure(fig, "", "", "", width=1280, height=720)
+    kept = len(handout.data[0].y)
+    assert 8 <= kept <= n
+    assert handout.layout.yaxis.tickfont.size >= export.TICK_SIZE
+    assert f"Showing the {kept} highest of 45 states" in handout.layout.annotations[0].text
+
+
+def test_a_cached_ranking_is_cut_the_same_way():
+    # app.memo hands pages figures rebuilt from to_dict(): numbers encoded as typed arrays.
+    fig = ranking_figure()
+    cached = go.Figure(fig.to_dict(), _validate=False)
+    assert isinstance(cached.data[0].x, dict), "the encoded form this test is about"
+    fresh, again = export.slide_figure(fig, None, SOURCE, DATE), export.slide_figure(
+        cached, None, SOURCE, DATE)
+    assert list(again.data[0].y) == list(fresh.data[0].y)
+    assert list(again.data[0].x) == list(fresh.data[0].x)
+    assert again.layout.annotations[0].text == fresh.layout.annotations[0].text
+
+
+def test_plain_arrays_decodes_typed_arrays_in_place():
+    import numpy as np
+    fig = go.Figure(go.Bar(x=np.array([3.5, 2.0]), y=["a", "b"], orientation="h",
+                           marker=dict(color=np.array([1, 2]))))
+    cached = go.Figure(fig.to_dict(), _validate=False)
+    assert export.plain_arrays(cached) is cached
+    assert list(cached.data[0].x) == [3.5, 2.0] and list(cached.data[0].marker.color) == [1, 2]
+    assert list(cached.data[0].y) == ["a", "b"]
+
+
+def test_short_rankings_and_other_bar_charts_keep_every_bar():
+    fig = charts.ranked_bar(state_rates().head(12), title="Twelve")
+    assert len(export.slide_figure(fig).data[0].y) == 12
+    unsorted = go.Figure(go.Bar(x=list(range(40)), y=[f"c{i}" for i in range(40)],
+                                orientation="h"))
+    unsorted.update_yaxes(autorange="reversed", type="category")
+    assert len(export.slide_figure(unsorted).data[0].y) == 40, "not a ranking: nothing cut"
+    assert not any("highest" in (a.text or "")
+                   for a in export.slide_figure(unsorted).layout.annotations)
+
+
 def test_latin1_replacements():
     text = export.latin1("a – b — c “q” ‘s’ ≥ 1 ≤ 2 … • × é ½ 12 000 Ω")
     assert text == "a - b - c \"q\" 's' >= 1 <= 2 ... - × é ½ 12 000 ?"
@@ -223,6 +290,17 @@ def test_slide_png_is_cached_by_figure(slide_images, monkeypatch):
     assert export.slide_png(trend_figure(), TITLE, SOURCE, DATE) == slide_images["png"]
     assert export.slide_svg(trend_figure(), TITLE, SOURCE, DATE) == slide_images["svg"]
     assert calls == [], "a cached figure must not start Chromium again"
+
+
+def test_ranking_slide_png_is_1920_by_1080_with_the_note(browser):
+    slide = export.slide_figure(ranking_figure(), None, SOURCE, DATE)
+    png, svg = export.render_jsons([export._job(slide, "png"), export._job(slide, "svg")],
+                                   DEAD_PROXY)
+    assert png_size(png) == (1920, 1080)
+    texts = svg_texts(svg)
+    assert any("Showing the 15 highest of 45 states" in t for t in texts)
+    states = {s.name for s in STATES}
+    assert len([t for t in texts if t in states]) == export.SLIDE_MAX_BARS
 
 
 def test_map_draws_every_state_offline(browser):

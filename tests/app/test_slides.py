@@ -4,6 +4,7 @@ sizing, and the handout sections (also with a table missing)."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -199,6 +200,20 @@ def test_for_screen_enlarges_a_copy(built, screen_id):
     line = next(t for t in out.data if t.name == "Benzodiazepines")
     assert line.line.width == pytest.approx(3 * screen.line_scale)
     assert out.layout.font.color is None, "colours stay with Streamlit's light/dark theme"
+
+
+@pytest.mark.parametrize("chart_id", ["benzo_trend", "with_without_opioids"])
+def test_for_screen_makes_room_for_event_labels_from_a_cached_figure_too(built, chart_id):
+    # The page gets its figure from st.cache_data, unpickled: numbers come back encoded
+    # ({"dtype": "f8", "bdata": ...}). The labels must still get the room above the data.
+    original = built[chart_id].figure
+    cached = pickle.loads(pickle.dumps(original))
+    assert isinstance(cached.data[0].y, dict), "the encoded form this test is about"
+    for screen in slides.SCREENS.values():
+        fresh, again = slides.for_screen(original, screen), slides.for_screen(cached, screen)
+        assert fresh.layout.yaxis.range is not None
+        assert again.layout.yaxis.range == fresh.layout.yaxis.range
+        assert again.layout.yaxis.range[1] > 1.5 * max(max(t.y) for t in original.data)
 
 
 def test_for_screen_rewraps_footnotes_and_long_axis_titles():

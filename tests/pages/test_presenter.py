@@ -1,13 +1,18 @@
 """pages/present.py: every slide renders from the processed data with its headline filled (no
 raw {placeholder}), its number equal to app.metrics.headline_values() and the files, Previous/Next
 move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the speaker notes,
-events and screen controls live in the URL, and a missing table stops only the slides that need
-it."""
+events and screen controls live in the URL, a link leads back to the overview (the only way out:
+dashboard.py hides the menu here), and a missing table stops only the slides that need it.
+
+st.page_link only accepts pages registered through dashboard.py's st.navigation, which AppTest of
+the page file alone does not run: those runs record the link instead, and one test runs the page
+through dashboard.py."""
 from __future__ import annotations
 
 import json
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -22,6 +27,14 @@ DATA = ROOT / "data"
 HOSTILE = "<script>alert(1)</script>"
 DECK = slides.load_slides()
 COUNT = len(DECK)
+REAL_PAGE_LINK = st.page_link
+
+
+@pytest.fixture(scope="module", autouse=True)
+def page_links():
+    """Calls to st.page_link while this module's tests run (nothing is drawn for them)."""
+    with mock.patch("streamlit.page_link") as page_link:
+        yield page_link
 
 
 def run_page(query: dict[str, str] | None = None) -> AppTest:
@@ -190,6 +203,27 @@ def test_screen_size_sets_the_chart_height():
     assert height(small) == slides.SCREENS["720"].chart_height
     assert height(large) == slides.SCREENS["1080"].chart_height
     assert large.header, "a larger heading on the large screen"
+
+
+def test_a_link_leads_back_to_the_overview(page_links):
+    page_links.reset_mock()
+    at = run_page({"slide": "3"})
+    assert not at.exception
+    [call] = page_links.call_args_list
+    assert call.args == ("pages/overview.py",)
+    assert call.kwargs["label"] == "Leave presenter mode"
+
+
+def test_the_page_runs_through_dashboard_with_its_way_out():
+    with mock.patch("streamlit.page_link", new=REAL_PAGE_LINK):  # the real one, here
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.markdown[0].value == f"**Slide 1 of {COUNT}**", "dashboard.py draws nothing itself"
+    [link] = at.get("page_link")
+    assert link.proto.label == "Leave presenter mode"
+    assert link.proto.page_script_hash and not link.proto.external
+    # Where it leads (the overview at "/") is checked in tests/browser/test_presenter_browser.py.
 
 
 def test_handout_button_is_offered():
