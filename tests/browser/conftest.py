@@ -102,3 +102,35 @@ def page(browser):
     pg.route("**/*", guard)
     yield pg
     context.close()
+
+
+@pytest.fixture()
+def page_in_scheme(browser):
+    """Open a page like `page` (offline guard, 1280×720) in a browser that reports the given
+    colour scheme, "light" or "dark": with [theme.light] and [theme.dark] in .streamlit/config.toml
+    Streamlit follows the reader's system setting, so this is how a reader gets each theme. Call it
+    with the scheme; every page it opened is closed after the test."""
+    contexts = []
+
+    def open_page(color_scheme: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                      color_scheme=color_scheme)
+        contexts.append(context)
+        pg = context.new_page()
+        pg.external_requests = []
+
+        def guard(route):
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:",
+                               "ws://127.0.0.1")):
+                route.continue_()
+            else:
+                pg.external_requests.append(url)
+                route.abort()
+
+        pg.route("**/*", guard)
+        return pg
+
+    yield open_page
+    for context in contexts:
+        context.close()
