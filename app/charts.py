@@ -763,7 +763,8 @@ def category_bar(df: pd.DataFrame, category: str, *, order: Sequence[str] | None
                 fig.add_annotation(**({"x": 0, "y": cat, "xanchor": "left"} if horizontal
                                       else {"x": cat, "y": 0, "yanchor": "bottom"}),
                                    text=f"<i>{suppressed_label}</i>", showarrow=False,
-                                   xshift=6 if horizontal else 0, font=dict(color=theme.GREY))
+                                   xshift=6 if horizontal else 0,
+                                   font=dict(color=theme.CHART_MUTED_TEXT))
             elif s:
                 notes.append(f"{name}, {cat}: {suppressed_label}")
     value_axis = dict(title_text=_axis_title(measure_label, unit), rangemode="tozero",

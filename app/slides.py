@@ -473,10 +473,8 @@ def for_screen(fig: go.Figure, screen: Screen) -> go.Figure:
     """A copy of `fig` for the projector without its title (the page writes it above the chart,
     see `SlideChart.title`): the screen's chart height, larger text everywhere (axes, legend,
     labels; footnotes and a long y-axis title rewrapped), thicker lines and bigger markers.
-    Colours stay with Streamlit's chart theme: it sets the chart background for the light or
-    dark theme (a figure's own is overridden) and the server cannot tell which one a viewer
-    sees (st.context.theme.type can be wrong on a session's first load), so a fixed text colour
-    could vanish. `fig` is unchanged (it may come from a cache, with its numbers encoded:
+    Colours stay the builders' (dark text on the chart's own white card, app.theme), readable
+    in either app theme. `fig` is unchanged (it may come from a cache, with its numbers encoded:
     `plain_arrays`)."""
     out = plain_arrays(go.Figure(fig))
     scale = screen.font / theme.FONT_SIZE

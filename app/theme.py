@@ -9,10 +9,11 @@ has at least 3:1 contrast against the white and the dark background (WCAG 1.4.11
 Okabe–Ito and Tol colours (orange, sky blue, teal) are darkened and wine is lightened, hue kept,
 each adjusted as little as that needs while staying apart under simulated colour blindness
 (tests/app/test_theme_contrast.py). Pure black and yellow are avoided: one vanishes on the dark
-theme, the other on the light one. Backgrounds are transparent and gridlines are half-transparent
-grey, so figures read on both Streamlit themes; text colour is left to Streamlit's chart theme,
-which sets it for the active light or dark theme. Sizes are chosen to be legible on a projector at
-1280×720.
+theme, the other on the light one. Charts are drawn on their own white card with dark text in both
+Streamlit themes (CHART_BACKGROUND, CHART_TEXT; app.ui.chart_block passes theme=None): no single
+text colour reaches 4.5:1 on both white and the dark background, and the server cannot follow a
+reader's switch of theme (Streamlit does not rerun the script then), so theme-dependent chart text
+could end up light on white. Sizes are chosen to be legible on a projector at 1280×720.
 """
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ MARKER_SIZE = 8
 CHART_HEIGHT = 460
 GRID_COLOR = "rgba(128,128,128,0.28)"
 AXIS_LINE_COLOR = "rgba(128,128,128,0.7)"
+CHART_BACKGROUND = "#FFFFFF"
+CHART_TEXT = "#31333F"
+"""Chart text on the white card: 12.6:1 (WCAG AA needs 4.5:1)."""
+CHART_MUTED_TEXT = "#5F6270"
+"""Secondary text on the card (e.g. "suppressed" in place of a bar): 6.1:1 on white."""
+CHART_FONT = '"Source Sans", sans-serif'
+"""The font Streamlit serves with the app (no CDN); exports use app.export's own."""
 TRANSPARENT = "rgba(0,0,0,0)"
 TEMPLATE_NAME = "benzo"
 
@@ -210,11 +218,11 @@ def _axis() -> dict[str, object]:
 def build_template() -> go.layout.Template:
     return go.layout.Template(
         layout=dict(
-            font=dict(size=FONT_SIZE),
+            font=dict(size=FONT_SIZE, color=CHART_TEXT, family=CHART_FONT),
             title=dict(font=dict(size=TITLE_SIZE), x=0, xanchor="left", y=0.98, yanchor="top"),
             colorway=PALETTE,
-            paper_bgcolor=TRANSPARENT,
-            plot_bgcolor=TRANSPARENT,
+            paper_bgcolor=CHART_BACKGROUND,
+            plot_bgcolor=CHART_BACKGROUND,
             separators=".,",
             xaxis=_axis(),
             yaxis=_axis(),
@@ -234,11 +242,12 @@ def build_template() -> go.layout.Template:
 
 
 def apply_sizes(fig: go.Figure) -> go.Figure:
-    """Set text sizes on the figure itself, not only in the template: Streamlit's chart theme
-    (`theme="streamlit"`, which supplies light/dark-aware colours) overwrites template fonts with
-    its own small sizes, while explicit figure values win. Colours are left to Streamlit."""
-    fig.update_layout(font=dict(size=FONT_SIZE), title_font_size=TITLE_SIZE,
-                      legend_font_size=LEGEND_SIZE, hoverlabel_font_size=FONT_SIZE)
+    """Set text sizes and the card's colours on the figure itself, not only in the template, so
+    they hold whatever template or theme a figure is later shown with."""
+    fig.update_layout(font=dict(size=FONT_SIZE, color=CHART_TEXT, family=CHART_FONT),
+                      title_font_size=TITLE_SIZE, legend_font_size=LEGEND_SIZE,
+                      hoverlabel_font_size=FONT_SIZE, paper_bgcolor=CHART_BACKGROUND,
+                      plot_bgcolor=CHART_BACKGROUND)
     fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     fig.update_coloraxes(colorbar_tickfont_size=TICK_SIZE)

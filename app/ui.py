@@ -83,8 +83,10 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     extras = memo.call(chart_extras, plotted_df,
                        None if summary is not None else dict(summary_kwargs or {}), data_version)
     sentence = summary if summary is not None else str(extras.summary)
+    # theme=None: the chart keeps its own white card and dark text in both Streamlit themes
+    # (app.theme: no chart text colour passes AA on both, and a theme switch does not rerun).
     st.plotly_chart(fig, width="stretch", config=plotly_config(), key=f"chart_{key}",
-                    theme="streamlit", alt=sentence)
+                    theme=None, alt=sentence)
     if caption:
         st.caption(caption)
     st.markdown(sentence)

@@ -401,14 +401,22 @@ def test_every_registered_drug_group_has_a_style():
     assert variant.color == theme.drug_style("cocaine").color
 
 
-def test_template_registered_and_transparent():
+def test_template_registered_and_charts_on_a_white_card_with_dark_text():
+    """Charts keep their own white background and dark text in both app themes (the text passes
+    WCAG AA only on one background, and the app cannot follow a reader's theme switch)."""
     import plotly.io as pio
     assert theme.TEMPLATE_NAME in pio.templates
     layout = pio.templates[theme.TEMPLATE_NAME].layout
-    assert layout.paper_bgcolor == theme.TRANSPARENT
+    assert layout.paper_bgcolor == theme.CHART_BACKGROUND == "#FFFFFF"
     assert layout.font.size >= 16
-    fig = charts.time_series(national_deaths())
-    assert fig.layout.font.size >= 16 and fig.layout.xaxis.tickfont.size >= 14
+    assert theme.contrast_ratio(theme.CHART_TEXT, theme.CHART_BACKGROUND) >= 4.5
+    assert theme.contrast_ratio(theme.CHART_MUTED_TEXT, theme.CHART_BACKGROUND) >= 4.5
+    for fig in (charts.time_series(national_deaths()), charts.state_map(state_rates()),
+                charts.ranked_bar(state_rates())):
+        assert fig.layout.font.size >= 16
+        assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == theme.CHART_BACKGROUND
+        assert fig.layout.font.color == theme.CHART_TEXT
+    assert charts.time_series(national_deaths()).layout.xaxis.tickfont.size >= 14
 
 
 def test_number_formats():

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import pytest
 import streamlit as st
 
-from app import charts, content, data, metrics, slides
+from app import charts, content, data, metrics, slides, theme
 from etl.registry import DEFINITIONS
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -199,7 +199,8 @@ def test_for_screen_enlarges_a_copy(built, screen_id):
     assert out.layout.xaxis.tickfont.size == screen.tick
     line = next(t for t in out.data if t.name == "Benzodiazepines")
     assert line.line.width == pytest.approx(3 * screen.line_scale)
-    assert out.layout.font.color is None, "colours stay with Streamlit's light/dark theme"
+    assert out.layout.font.color == theme.CHART_TEXT, "dark text on the chart's own white card"
+    assert out.layout.paper_bgcolor == theme.CHART_BACKGROUND
 
 
 @pytest.mark.parametrize("chart_id", ["benzo_trend", "with_without_opioids"])

@@ -3,9 +3,9 @@ text element (WCAG 1.4.3), keyboard access to navigation and controls (2.1.1) wi
 indicator (2.4.7), and a selectbox worked with the keyboard alone, on the overview and states pages.
 
 The theme is the reader's: Chromium reports a light or dark colour scheme and Streamlit follows it
-(.streamlit/config.toml has [theme.light] and [theme.dark]). Chart text (Plotly's SVG) is not
-measured here: Streamlit's chart theme colours it, not the app (see tests/app/test_theme_contrast.py
-for the colours the app does set).
+(.streamlit/config.toml has [theme.light] and [theme.dark]). Chart text (Plotly's SVG) is measured
+against the chart's own background: charts keep a white card with dark text in both themes
+(app.theme), which this checks in the browser too.
 """
 from __future__ import annotations
 
@@ -219,6 +219,58 @@ def test_text_contrast_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
                   + (f" at opacity {e['opacity']:.2f}" if e["opacity"] < 1 else "")
                   + f", {e['size']:.1f}px/{e['weight']}" for e in failing)
     assert pg.external_requests == []
+
+
+# Every visible SVG text in the Plotly charts: its fill (and opacity) over the chart's background.
+CHART_TEXT_JS = """
+() => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+  const out = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, chart) => {
+    const svg = plot.querySelector('svg.main-svg');
+    const bg = rgb(getComputedStyle(svg).backgroundColor || 'rgb(255,255,255)');
+    plot.querySelectorAll('text').forEach(t => {
+      const box = t.getBoundingClientRect();
+      if (!t.textContent.trim() || box.width === 0) return;
+      const style = getComputedStyle(t);
+      let fill = rgb(style.fill); const alpha = (fill.length > 3 ? fill[3] : 1) * Number(style.fillOpacity || 1) * Number(style.opacity || 1);
+      // a label drawn on a translucent box (event labels) sits on that box over the background
+      let back = bg.slice(0, 3);
+      const group = t.closest('g.annotation');
+      const rect = group && group.querySelector('rect.bg');
+      if (rect) { const f = rgb(getComputedStyle(rect).fill); const a = (f.length > 3 ? f[3] : 1) * Number(getComputedStyle(rect).fillOpacity || 1);
+                  back = back.map((v, i) => v * (1 - a) + f[i] * a); }
+      const shown = fill.slice(0, 3).map((v, i) => v * alpha + back[i] * (1 - alpha));
+      const [hi, lo] = [lum(shown), lum(back)].sort((a, b) => b - a);
+      const size = parseFloat(style.fontSize);
+      const bold = Number(style.fontWeight) >= 700 || style.fontWeight === 'bold';
+      out.push({chart, text: t.textContent.trim().slice(0, 40), ratio: (hi + 0.05) / (lo + 0.05),
+                required: (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5,
+                fill: style.fill, background: 'rgb(' + back.map(Math.round).join(',') + ')', size});
+    });
+  });
+  return out;
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", list(PAGES))
+def test_chart_text_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
+    pg = page_in_scheme(scheme)
+    open_app_page(pg, app_url, PAGES[name])
+    assert app_is_dark(pg) == (scheme == "dark")
+    texts = pg.evaluate(CHART_TEXT_JS)
+    assert len(texts) >= 10, "no chart text measured"
+    failing = [t for t in texts if t["ratio"] < t["required"]]
+    assert not failing, f"{len(failing)} chart text(s) below WCAG AA on {name} ({scheme}):\n" + \
+        "\n".join(f"  chart {t['chart']}: {t['ratio']:.2f}:1 (needs {t['required']}) {t['text']!r}"
+                  f" {t['fill']} on {t['background']}, {t['size']:.1f}px" for t in failing)
 
 
 def press_tab(pg) -> dict | None:
