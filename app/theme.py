@@ -219,7 +219,7 @@ def build_template() -> go.layout.Template:
     return go.layout.Template(
         layout=dict(
             font=dict(size=FONT_SIZE, color=CHART_TEXT, family=CHART_FONT),
-            title=dict(font=dict(size=TITLE_SIZE), x=0, xanchor="left", y=0.98, yanchor="top"),
+            title=dict(font=dict(size=TITLE_SIZE), x=0, xanchor="left", pad=dict(l=14), y=0.98, yanchor="top"),
             colorway=PALETTE,
             paper_bgcolor=CHART_BACKGROUND,
             plot_bgcolor=CHART_BACKGROUND,
@@ -229,7 +229,7 @@ def build_template() -> go.layout.Template:
             legend=dict(font=dict(size=LEGEND_SIZE), orientation="h", x=0, xanchor="left",
                         y=1.0, yanchor="bottom", bgcolor=TRANSPARENT, title_text=""),
             hoverlabel=dict(font=dict(size=FONT_SIZE), namelength=-1),
-            margin=dict(l=10, r=20, t=90, b=10),
+            margin=dict(l=18, r=20, t=90, b=10),
             height=CHART_HEIGHT,
             geo=dict(bgcolor=TRANSPARENT),
             annotationdefaults=dict(font=dict(size=ANNOTATION_SIZE)),
@@ -247,7 +247,7 @@ def apply_sizes(fig: go.Figure) -> go.Figure:
     fig.update_layout(font=dict(size=FONT_SIZE, color=CHART_TEXT, family=CHART_FONT),
                       title_font_size=TITLE_SIZE, legend_font_size=LEGEND_SIZE,
                       hoverlabel_font_size=FONT_SIZE, paper_bgcolor=CHART_BACKGROUND,
-                      plot_bgcolor=CHART_BACKGROUND)
+                      plot_bgcolor=CHART_BACKGROUND, title_pad_l=14)
     fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     fig.update_coloraxes(colorbar_tickfont_size=TICK_SIZE)
