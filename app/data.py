@@ -100,6 +100,13 @@ def _read_parquet(path: str, stamp: tuple[int, int]) -> pd.DataFrame:
 _TABLE_TOKENS: dict[int, tuple[weakref.ref, str]] = {}
 
 
+def clear_cache() -> None:
+    """Forget every table and manifest read (benchmarks of a cold start)."""
+    _read_parquet.cache_clear()
+    _read_manifest.cache_clear()
+    _TABLE_TOKENS.clear()
+
+
 def table_token(frame: pd.DataFrame) -> str | None:
     """A short name for a frame that *is* a loaded table (file path and version), else None.
     Caches key on it instead of hashing tens of thousands of rows on every rerun."""

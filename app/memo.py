@@ -10,25 +10,76 @@ and rerun with the same inputs:
 
 Arguments are keyed by value; a frame that is a loaded table is keyed by its file version
 (data.table_token) instead of hashing its rows, so passing whole tables is cheap. Figures are
-stored as plain dicts (numeric arrays as numpy arrays) and rebuilt without re-validation (they were validated when built), giving
-every caller its own figure object that it may change. Only module-level functions can be cached
-(they are looked up by module and name inside the cache).
+stored as plain dicts (numeric arrays as numpy arrays) and rebuilt without re-validation (they
+were validated when built), giving every caller its own figure object that it may change. Only
+module-level functions are cached (a function is part of the key by module and name).
+
+The cache is this module's own bounded LRU of pickled results, not st.cache_data: Streamlit's
+argument hashing cost ~1 ms a call here, and pages make dozens of calls a run.
 """
 from __future__ import annotations
 
-import importlib
+import hashlib
 import pickle
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
-import streamlit as st
 
 from app import data, export
 
 T = TypeVar("T")
-_HASH_FUNCS = {pd.DataFrame: data.frame_token}
+MAX_ENTRIES = 2048
+MAX_BYTES = 256 * 1024 * 1024
+"""Bounds of the cache (entries, and pickled bytes over all entries): least recently used go
+first. Pickled figures and frames here are a few kB to a few hundred kB each."""
+
+
+class _Cache:
+    """A thread-safe LRU of pickled results. Pickled, so every hit is a fresh copy (a caller may
+    change what it gets) and a miss hands back exactly what later hits will (a filtered frame
+    pickles differently from its unpickled copy, which would change the next call's key)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            blob = self._items.get(key)
+            if blob is not None:
+                self._items.move_to_end(key)
+            return blob
+
+    def put(self, key: Hashable, blob: bytes) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes -= len(old) if old is not None else 0
+            self._items[key] = blob
+            self._bytes += len(blob)
+            while self._items and (len(self._items) > MAX_ENTRIES or self._bytes > MAX_BYTES):
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_CACHE = _Cache()
+
+
+def clear() -> None:
+    """Empty the cache (tests and benchmarks that measure a cold start)."""
+    _CACHE.clear()
 
 
 def _qualified(fn: Callable[..., Any]) -> tuple[str, str]:
@@ -38,37 +89,50 @@ def _qualified(fn: Callable[..., Any]) -> tuple[str, str]:
     return module, name
 
 
-def _resolve(module: str, name: str) -> Callable[..., Any]:
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
-    return target
+def _key(value: Any) -> Hashable:
+    """A hashable stand-in for an argument, equal for equal values: frames by data.frame_token
+    (a loaded table by its file version), containers element by element, anything else by value
+    if hashable, else by a digest of its pickle."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", data.frame_token(value))
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return (type(value).__name__, value)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((_key(k), _key(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(_key(v)) for v in value)))
+    blob = pickle.dumps(value, protocol=5)
+    return (type(value).__qualname__, hashlib.blake2b(blob, digest_size=16).hexdigest())
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_HASH_FUNCS)
-def _figure_spec(module: str, name: str, args: tuple, kwargs: dict) -> dict[str, Any]:
-    fig = _resolve(module, name)(*args, **kwargs)
+def _cached(kind: str, fn: Callable[..., Any], args: tuple, kwargs: dict,
+            compute: Callable[[], Any]) -> Any:
+    key = (kind, *_qualified(fn), _key(args), _key(kwargs))
+    blob = _CACHE.get(key)
+    if blob is None:
+        blob = pickle.dumps(compute(), protocol=5)
+        _CACHE.put(key, blob)
+    return pickle.loads(blob)
+
+
+def _figure_spec(builder: Callable[..., go.Figure], args: tuple, kwargs: dict) -> dict[str, Any]:
+    fig = builder(*args, **kwargs)
     if not isinstance(fig, go.Figure):
-        raise TypeError(f"{module}.{name} returned {type(fig).__name__}, not a plotly Figure")
+        raise TypeError(f"{builder.__qualname__} returned {type(fig).__name__}, not a plotly "
+                        "Figure")
     # to_dict() encodes numeric arrays as plotly.js typed-array specs; decode them so the figure
     # rebuilt from the cache holds values like the builder's (code reading trace values works).
     return export.plain_spec(fig.to_dict())
 
 
-@st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=_HASH_FUNCS)
-def _result(module: str, name: str, args: tuple, kwargs: dict) -> Any:
-    # Hand back what a cache hit would: a filtered frame still points into its parent table's
-    # buffers and pickles (so hashes) differently from its unpickled copy, which would make the
-    # next call that takes it as an argument miss once.
-    return pickle.loads(pickle.dumps(_resolve(module, name)(*args, **kwargs), protocol=5))
-
-
 def figure(builder: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
     """`builder(*args, **kwargs)`, built once per distinct arguments; a new Figure each call."""
-    spec = _figure_spec(*_qualified(builder), args, kwargs)
+    spec = _cached("figure", builder, args, kwargs, lambda: _figure_spec(builder, args, kwargs))
     return go.Figure(spec, _validate=False)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`fn(*args, **kwargs)` computed once per distinct arguments; each caller gets a copy."""
-    return _result(*_qualified(fn), args, kwargs)
+    return _cached("call", fn, args, kwargs, lambda: fn(*args, **kwargs))

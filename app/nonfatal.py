@@ -8,6 +8,7 @@ DOSE rows are never combined: deaths and nonfatal visits are different things.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -220,3 +221,66 @@ def year_value_text(rows: pd.DataFrame, year: int, measure: str) -> str:
         return "not available"
     prefix = "<" if bool(row["censored"].iloc[0]) else ""
     return prefix + theme.format_value(float(row["value"].iloc[0]), measure)
+
+
+# --- Views: everything one section of the illicit/nonfatal page derives from its controls -----
+# One function per section, so the page makes one cached call (app.memo) per section and rerun
+# instead of a dozen small filters.
+
+class SudorsView(NamedTuple):
+    """SUDORS section for one drug, measure, year and set of states."""
+    jurisdictions_by_year: dict[int, int]  # states reporting the drug (any measure) per year
+    total_deaths: pd.DataFrame  # participating jurisdictions combined, deaths
+    total_percent: pd.DataFrame  # the same, percent of overdose deaths
+    state_year: pd.DataFrame  # states in `year`, chosen measure
+    trend: pd.DataFrame  # every detected drug, combined jurisdictions, chosen measure
+    picked: pd.DataFrame  # chosen states over the years, chosen measure
+    missing: list[str]  # chosen states without a value
+    censored_picked: list[str]  # censored points among the picked rows
+
+
+def sudors_view(sudors: pd.DataFrame, drug: str, measure: str, year: int,
+                states: Sequence[str]) -> SudorsView:
+    chosen = sudors_rows(sudors, [drug], measure)
+    picked = rows_for_states(chosen, states)
+    return SudorsView(
+        jurisdictions_by_year=jurisdictions_per_year(chosen),
+        total_deaths=total_rows(sudors_rows(sudors, [drug], "deaths")),
+        total_percent=total_rows(sudors_rows(sudors, [drug], "percent")),
+        state_year=state_rows(chosen[chosen["year"] == year]),
+        trend=total_rows(sudors_rows(sudors, DETECTED_BENZODIAZEPINES, measure)),
+        picked=picked,
+        missing=missing_states(picked, states) if not picked.empty else [],
+        censored_picked=censored_points(picked, "geo_name") if not picked.empty else [])
+
+
+class SyndromicView(NamedTuple):
+    """DOSE-SYS section for one period type and set of states."""
+    latest: pd.Series | None  # latest combined-jurisdictions row
+    plot: pd.DataFrame  # combined + chosen states, the COVID-19 gap marked with `gap_label`
+    gap: tuple[pd.Timestamp, pd.Timestamp] | None  # first and last month of that gap
+    missing: list[str]  # chosen states without a value
+
+
+def syndromic_view(sys_table: pd.DataFrame, period_type: str, states: Sequence[str],
+                   gap_label: str) -> SyndromicView:
+    rows = syndromic_rows(sys_table, period_type)
+    plot = mark_covid_gap(with_total(rows, states), gap_label)
+    return SyndromicView(latest_point(total_rows(rows)), plot, covid_gap_span(plot),
+                         missing_states(rows, states))
+
+
+class DischargeView(NamedTuple):
+    """DOSE-DIS section for one setting, measure, year and set of states."""
+    jurisdictions: str  # participating jurisdictions stated for `year`
+    state_year: pd.DataFrame  # states in `year`
+    trend: pd.DataFrame  # combined + chosen states over the years
+    missing: list[str]  # chosen states without a value
+
+
+def discharge_view(dis: pd.DataFrame, setting: str, measure: str, year: int,
+                   states: Sequence[str]) -> DischargeView:
+    rows = discharge_rows(dis, setting, measure)
+    in_year = rows[rows["year"] == year]
+    return DischargeView(jurisdictions_text(total_rows(in_year)), state_rows(in_year),
+                         with_total(rows, states), missing_states(rows, states))

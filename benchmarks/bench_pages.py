@@ -181,6 +181,8 @@ def worker(page: str, repeat: int, timeout: float, profile: bool = False) -> dic
     from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest, local_script_runner
 
+    from app import data, memo
+
     script_ms: list[float] = []
     msg_bytes: list[int] = []
     original_run_script = script_runner.ScriptRunner._run_script
@@ -235,6 +237,8 @@ def worker(page: str, repeat: int, timeout: float, profile: bool = False) -> dic
     for _ in range(repeat):
         st.cache_data.clear()
         st.cache_resource.clear()
+        memo.clear()
+        data.clear_cache()
         _, ms, _ = run_new()
         result["cold_cache_ms"].append(ms)
 

@@ -57,7 +57,7 @@ with top_right:
 
 # --- SUDORS: illegal benzodiazepines detected in overdose deaths -------------------------------
 st.markdown(text("sudors", jurisdictions=", ".join(
-    f"{n} in {y}" for y, n in nonfatal.jurisdictions_per_year(detected).items())))
+    f"{n} in {y}" for y, n in memo.call(nonfatal.jurisdictions_per_year, detected).items())))
 c1, c2, c3 = st.columns(3)
 with c1:
     drug = urlstate.select("Drug", list(nonfatal.DETECTED_BENZODIAZEPINES),
@@ -69,18 +69,17 @@ with c2:
 with c3:
     year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
-chosen = memo.call(nonfatal.sudors_rows, sudors, [drug], sudors_measure)
-total_year = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors, [drug], "deaths"))
-total_pct = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors, [drug], "percent"))
+view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
 scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Deaths, {year}", nonfatal.year_value_text(total_year, year, "deaths"), help=scope)
+m1.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
+          help=scope)
 m2.metric(f"Percent of overdose deaths, {year}",
-          nonfatal.year_value_text(total_pct, year, "percent"), help=scope)
+          nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
 m3.metric(f"Jurisdictions reporting, {year}",
-          str(nonfatal.jurisdictions_per_year(chosen).get(year, 0)))
+          str(view.jurisdictions_by_year.get(year, 0)))
 
-state_year = nonfatal.state_rows(chosen[chosen["year"] == year])
+state_year = view.state_year
 if state_year.empty:
     st.info(f"No state rows for {drug_name(drug)} in {year}.")
 else:
@@ -89,8 +88,7 @@ else:
                     title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
         state_year, data.table_caption_text("sudors_state"), "illicit_sudors_states")
 
-trend = nonfatal.total_rows(memo.call(nonfatal.sudors_rows, sudors,
-                                      nonfatal.DETECTED_BENZODIAZEPINES, sudors_measure))
+trend = view.trend
 events = content.chart_events(sudors_years[0], sudors_years[-1]) if show_events else []
 ui.chart_block(
     memo.figure(charts.time_series, trend, events=events,
@@ -102,7 +100,7 @@ censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
 if censored:
     st.caption(text("censored", points=", ".join(censored)))
 
-picked = nonfatal.rows_for_states(chosen, states)
+picked = view.picked
 if picked.empty:
     st.info("Choose states above to compare them over time.")
 else:
@@ -111,12 +109,10 @@ else:
                     title=f"{drug_name(drug)} detected in deaths, selected states"),
         picked, data.table_caption_text("sudors_state"), "illicit_sudors_picked",
         summary_kwargs={"color_by": "geo_name"})
-    missing = nonfatal.missing_states(picked, states)
-    if missing:
-        st.caption(text("no_rows", states=", ".join(missing)))
-    censored_states = nonfatal.censored_points(picked, "geo_name")
-    if censored_states:
-        st.caption(text("censored", points=", ".join(censored_states)))
+    if view.missing:
+        st.caption(text("no_rows", states=", ".join(view.missing)))
+    if view.censored_picked:
+        st.caption(text("censored", points=", ".join(view.censored_picked)))
 ui.definition_note("sudors_unintentional_undetermined")
 refs = content.sources()
 st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
@@ -126,27 +122,24 @@ st.divider()
 st.markdown(text("nonfatal"))
 period = urlstate.select("Period", list(PERIODS), "month", key="period", format_func=PERIODS.get,
                          widget="segmented")
-sys_rows = memo.call(nonfatal.syndromic_rows, syndromic, period)
-sys_latest = nonfatal.latest_point(nonfatal.total_rows(sys_rows))
-if sys_latest is not None:
-    st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_latest),
-                     jurisdictions=nonfatal.jurisdictions_text(sys_latest.to_frame().T)))
 gap_label = text("gap_label")
-sys_plot = nonfatal.mark_covid_gap(nonfatal.with_total(sys_rows, states), gap_label)
+sys_view = memo.call(nonfatal.syndromic_view, syndromic, period, states, gap_label)
+if sys_view.latest is not None:
+    st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_view.latest),
+                     jurisdictions=nonfatal.jurisdictions_text(sys_view.latest.to_frame().T)))
+sys_plot = sys_view.plot
 sys_events = (content.chart_events(int(sys_plot["year"].min()), int(sys_plot["year"].max()))
               if show_events else [])
 sys_fig = memo.figure(charts.time_series, sys_plot, color_by="geo_name", events=sys_events,
                       measure_label="Rate", unit="visits per 10,000 ED visits",
                       height=520, title="NONFATAL benzodiazepine overdose ED visits "
                                  "(not deaths)")
-gap = nonfatal.covid_gap_span(sys_plot)
-if gap is not None:
-    nonfatal.shade_period(sys_fig, gap[0], gap[1], gap_label)
+if sys_view.gap is not None:
+    nonfatal.shade_period(sys_fig, sys_view.gap[0], sys_view.gap[1], gap_label)
 ui.chart_block(sys_fig, sys_plot, data.table_caption_text("dose_syndromic"), "illicit_dose_sys",
                summary_kwargs={"color_by": "geo_name"})
-missing = nonfatal.missing_states(sys_rows, states)
-if missing:
-    st.caption(text("no_rows", states=", ".join(missing)))
+if sys_view.missing:
+    st.caption(text("no_rows", states=", ".join(sys_view.missing)))
 ui.definition_note("nonfatal_ed_syndromic")
 
 dis_years = sorted(int(y) for y in dis_benzo["year"].unique())
@@ -160,15 +153,14 @@ with d2:
                                    widget="segmented")
 with d3:
     dis_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1], key="dis_year")
-dis_rows = memo.call(nonfatal.discharge_rows, discharge, setting, dose_measure)
-st.markdown(text("dose_dis", year=dis_year, jurisdictions=nonfatal.jurisdictions_text(
-    nonfatal.total_rows(dis_rows[dis_rows["year"] == dis_year]))))
-dis_states = nonfatal.state_rows(dis_rows[dis_rows["year"] == dis_year])
+dis_view = memo.call(nonfatal.discharge_view, discharge, setting, dose_measure, dis_year, states)
+st.markdown(text("dose_dis", year=dis_year, jurisdictions=dis_view.jurisdictions))
+dis_states = dis_view.state_year
 ui.chart_block(
     memo.figure(charts.ranked_bar, dis_states,
                 title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
     dis_states, data.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
-dis_trend = nonfatal.with_total(dis_rows, states)
+dis_trend = dis_view.trend
 dis_events = content.chart_events(dis_years[0], dis_years[-1]) if show_events else []
 ui.chart_block(
     memo.figure(charts.time_series, dis_trend, color_by="geo_name", events=dis_events,
@@ -176,9 +168,8 @@ ui.chart_block(
                       "(not deaths)"),
     dis_trend, data.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
     summary_kwargs={"color_by": "geo_name"})
-missing = nonfatal.missing_states(dis_rows, states)
-if missing:
-    st.caption(text("no_rows", states=", ".join(missing)))
+if dis_view.missing:
+    st.caption(text("no_rows", states=", ".join(dis_view.missing)))
 ui.definition_note(setting)
 
 with link_area:

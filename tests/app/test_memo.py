@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-import streamlit as st
 
 from app import charts, content, data, memo
 
@@ -31,10 +30,10 @@ def counting_rows(table: pd.DataFrame, group: str) -> pd.DataFrame:
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    st.cache_data.clear()
+    memo.clear()
     CALLS.clear()
     yield
-    st.cache_data.clear()
+    memo.clear()
 
 
 def small_frame(**overrides: object) -> pd.DataFrame:
@@ -144,3 +143,26 @@ def test_rows_where_filters_on_equal_columns():
     assert set(rows["drug_group"]) == {"benzodiazepines"} and set(rows["sex"]) == {"female"}
     expected = nida[(nida["drug_group"] == "benzodiazepines") & (nida["sex"] == "female")]
     pd.testing.assert_frame_equal(rows, expected)
+
+
+def test_cache_is_bounded_least_recently_used_first(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 2)
+    nida = data.load_table("nida_national")
+    memo.call(counting_rows, nida, "benzodiazepines")
+    memo.call(counting_rows, nida, "cocaine")
+    memo.call(counting_rows, nida, "benzodiazepines")  # hit: now the most recent
+    memo.call(counting_rows, nida, "heroin")  # evicts cocaine
+    assert len(memo._CACHE) == 2
+    memo.call(counting_rows, nida, "benzodiazepines")
+    memo.call(counting_rows, nida, "cocaine")
+    assert CALLS == ["benzodiazepines", "cocaine", "heroin", "cocaine"]
+
+
+def test_unhashable_arguments_are_keyed_by_value():
+    frame = small_frame()
+    memo.figure(counting_builder, frame, title="a")
+    memo.figure(counting_builder, small_frame(), title="a")
+    assert memo._key({"a": [1, 2]}) == memo._key({"a": [1, 2]})
+    assert memo._key({"a": [1, 2]}) != memo._key({"a": [1, 3]})
+    assert memo._key(1) != memo._key(True) and memo._key(1) != memo._key(1.0)
+    assert CALLS == ["a"]

@@ -122,3 +122,35 @@ def test_year_value_text_marks_censored_values():
     assert nonfatal.year_value_text(rows, 2021, "percent") == "2.5%"
     assert nonfatal.year_value_text(rows, 2022, "percent") == "not available"
     assert nonfatal.year_value_text(rows, 2019, "deaths") == "not available"
+
+
+def test_section_views_equal_the_helpers_they_bundle():
+    """The illicit page reads each section from one view (one cached call); each field must be
+    what the small helpers give, on the processed tables."""
+    from app import data
+    sudors = data.load_table("sudors_state")
+    view = nonfatal.sudors_view(sudors, "illegal_benzodiazepines", "deaths", 2021, ["OH", "ZZ"])
+    chosen = nonfatal.sudors_rows(sudors, ["illegal_benzodiazepines"], "deaths")
+    pd.testing.assert_frame_equal(view.state_year,
+                                  nonfatal.state_rows(chosen[chosen["year"] == 2021]))
+    pd.testing.assert_frame_equal(view.picked, nonfatal.rows_for_states(chosen, ["OH", "ZZ"]))
+    assert view.jurisdictions_by_year == nonfatal.jurisdictions_per_year(chosen)
+    assert set(view.trend["geo_fips"]) == {"99"}
+    assert not view.total_deaths.empty and not view.total_percent.empty
+
+    syndromic = data.load_table("dose_syndromic")
+    sys_view = nonfatal.syndromic_view(syndromic, "month", ["TN"], "no data (COVID-19)")
+    rows = nonfatal.syndromic_rows(syndromic, "month")
+    assert sys_view.gap == nonfatal.covid_gap_span(sys_view.plot)
+    assert sys_view.gap[0] == pd.Timestamp("2020-03-01")
+    assert sys_view.missing == nonfatal.missing_states(rows, ["TN"])
+    pd.testing.assert_series_equal(sys_view.latest,
+                                   nonfatal.latest_point(nonfatal.total_rows(rows)))
+
+    discharge = data.load_table("dose_discharge")
+    dis_view = nonfatal.discharge_view(discharge, "nonfatal_ed_discharge", "visit_rate", 2022,
+                                       ["TN"])
+    dis_rows = nonfatal.discharge_rows(discharge, "nonfatal_ed_discharge", "visit_rate")
+    pd.testing.assert_frame_equal(dis_view.trend, nonfatal.with_total(dis_rows, ["TN"]))
+    assert set(dis_view.state_year["year"]) == {2022}
+    assert dis_view.jurisdictions.isdigit() or dis_view.jurisdictions.startswith("an unstated")
