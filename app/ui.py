@@ -36,6 +36,12 @@ about a gradual, supervised taper.
 """
 
 
+SHOW_DATA_KEY = "show_data_"
+CITE_KEY = "cite_view_"
+"""Prefixes of chart_block's expander keys (+ the chart's key); st.session_state[...] is True
+while the expander is open."""
+
+
 def _safe_filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "data"
 
@@ -64,8 +70,9 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
                 export_title: str | None = None) -> export.HandoutSection:
     """Draw one chart the standard way: the figure (offline map config), its caption (source and
     definition), a one-sentence summary for screen readers, "PNG (1920×1080)" and "SVG" downloads
-    of a slide version (see `image_downloads`), and a "Show data" expander with exactly the
-    plotted rows and a CSV download of the same rows.
+    of a slide version (see `image_downloads`), a "Show data" expander with exactly the
+    plotted rows and a CSV download of the same rows, and a "Cite and reproduce this view"
+    expander. Both expanders draw their content only while open.
 
     `plotted_df`: the rows given to the chart builder (or a builder's `*_data` output for derived
     charts); `key`: unique per page, used for widget keys and the file names. `summary`:
@@ -91,13 +98,20 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
         st.caption(caption)
     st.markdown(sentence)
     image_downloads(fig, caption, key, title=export_title)
-    with st.expander("Show data"):
-        st.dataframe(extras.table, hide_index=True, width="stretch", key=f"table_{key}")
-        st.download_button("Download these data (CSV)", data=extras.csv,
-                           file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
-                           key=f"csv_{key}", on_click="ignore")
-    with st.expander("Cite and reproduce this view"):
-        cite_and_reproduce(plotted_df, extras.reproduction)
+    # Lazy expanders: their content is sent only once opened (a rerun), so a page load does not
+    # fetch and start the data grid and code highlighter (~2.8 MB of JavaScript) for tables
+    # nobody opened yet. benchmarks/RESULTS.md, section 3.
+    show_data = st.expander("Show data", key=SHOW_DATA_KEY + key, on_change="rerun")
+    with show_data:
+        if show_data.open:
+            st.dataframe(extras.table, hide_index=True, width="stretch", key=f"table_{key}")
+            st.download_button("Download these data (CSV)", data=extras.csv,
+                               file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
+                               key=f"csv_{key}", on_click="ignore")
+    cite = st.expander("Cite and reproduce this view", key=CITE_KEY + key, on_change="rerun")
+    with cite:
+        if cite.open:
+            cite_and_reproduce(plotted_df, extras.reproduction)
     return export.HandoutSection(title=export_title or export.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
 

@@ -29,7 +29,7 @@ Page use (controls first, then the notices and the link):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -150,17 +150,20 @@ def _check_key(key: str) -> None:
                          "with a letter, and not be embed/embed_options")
 
 
-def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any]) -> None:
+def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any],
+          to_raw: Callable[[Any], str] | None = None) -> None:
     """Set st.session_state[key] from the URL when the URL changed outside this control.
 
     When the URL still holds what this control last wrote, the widget's own state stands (the
     reader just changed it) unless it is not a value this control can take (another page used
-    the same key with other options)."""
+    the same key with other options). `to_raw`: how a state value is written in the link
+    (default `encode`)."""
+    to_raw = to_raw or encode
     raw = st.query_params.get_all(key)
     synced = st.session_state.setdefault(_SYNCED, {})
     if key in st.session_state and synced.get(key) == raw:
         try:
-            if decode([encode(st.session_state[key])]) == st.session_state[key]:
+            if decode([to_raw(st.session_state[key])]) == st.session_state[key]:
                 # Re-set it: a widget with this key on another page has another widget id, and
                 # Streamlit drops a value a different widget set (the toggle would reset to off).
                 st.session_state[key] = st.session_state[key]
@@ -178,10 +181,10 @@ def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any]) -> Non
     st.session_state[key] = value
 
 
-def _write_back(key: str, default: Any) -> Any:
+def _write_back(key: str, default: Any, to_raw: Callable[[Any], str] | None = None) -> Any:
     """Mirror the widget's value into the URL (absent when it is the default); return it."""
     value = st.session_state[key]
-    wanted = [] if value == default else [encode(value)]
+    wanted = [] if value == default else [(to_raw or encode)(value)]
     if st.query_params.get_all(key) != wanted:
         if wanted:
             st.query_params[key] = wanted[0]
@@ -257,6 +260,27 @@ def toggle(label: str, default: bool, key: str, **widget_kwargs: Any) -> bool:
     _seed(key, bool(default), decode_flag)
     st.toggle(label, key=key, **widget_kwargs)
     return _write_back(key, bool(default))
+
+
+def tabs(labels: Mapping[str, str], key: str, default: str | None = None) -> dict[str, Any]:
+    """Tabs ({link token: label}) bound to `?key=<token>` (absent for the default tab, the first
+    unless given) that run lazily: only the open tab's `.open` is True, so a page draws just that
+    tab's charts and switching tabs reruns it. Returns {token: tab container}.
+
+    Controls inside a closed tab are not drawn, so Streamlit forgets their state; their link
+    values stay in the URL and are read back when the tab opens again."""
+    _check_key(key)
+    tokens, names = list(labels), list(labels.values())
+    default = tokens[0] if default is None else default
+    if default not in labels:
+        raise ValueError(f"default {default!r} of {key!r} is not one of its tabs")
+    _tokens(tokens)
+    by_name = dict(zip(names, tokens, strict=True))
+    _seed(key, labels[default], lambda raw: labels[decode_choice(raw, tokens)],
+          to_raw=by_name.__getitem__)
+    containers = st.tabs(names, key=key, on_change="rerun")
+    _write_back(key, labels[default], to_raw=by_name.__getitem__)
+    return dict(zip(tokens, containers, strict=True))
 
 
 # Notices and the shareable link.

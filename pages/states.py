@@ -61,18 +61,22 @@ col_hidden.metric("States with no rate shown", f"{len(without_rate)} of {len(vie
                   help="Count suppressed (small count) or rate hidden (unreliable); listed below "
                        "the map.")
 
-tab_map, tab_rank = st.tabs(["Map", "Ranking"])
-with tab_map:
-    fig_map = memo.figure(charts.state_map, rates_year,
-                          title=f"{drug_label(drug)}: crude death rate, {year}")
-    ui.chart_block(fig_map, rates_year, wonder_caption, key="states_map",
-                   summary=map_summary)
-with tab_rank:
-    fig_rank = memo.figure(charts.ranked_bar, rates_year,
-                           suppressed_label="count suppressed or rate hidden by WONDER")
-    ui.chart_block(fig_rank, rates_year, wonder_caption, key="states_ranking",
-                   summary=map_summary,
-                   export_title=f"{drug_label(drug)}: crude death rate by state, {year}")
+# Only the open tab is drawn (a switch reruns the page): one map instead of a map and a
+# 50-bar chart on every load. The open tab is part of the link (?view=ranking).
+tabs = urlstate.tabs({"map": "Map", "ranking": "Ranking"}, key="view")
+with tabs["map"]:
+    if tabs["map"].open:
+        fig_map = memo.figure(charts.state_map, rates_year,
+                              title=f"{drug_label(drug)}: crude death rate, {year}")
+        ui.chart_block(fig_map, rates_year, wonder_caption, key="states_map",
+                       summary=map_summary)
+with tabs["ranking"]:
+    if tabs["ranking"].open:
+        fig_rank = memo.figure(charts.ranked_bar, rates_year,
+                               suppressed_label="count suppressed or rate hidden by WONDER")
+        ui.chart_block(fig_rank, rates_year, wonder_caption, key="states_ranking",
+                       summary=map_summary,
+                       export_title=f"{drug_label(drug)}: crude death rate by state, {year}")
 if not without_rate.empty:
     st.markdown(f"**No rate shown for {year}** (grey on the map; small numbers, not zero):\n"
                 + views.states_without_rate_markdown(without_rate))

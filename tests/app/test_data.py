@@ -3,6 +3,7 @@ chart_block): a missing, unlisted or damaged table raises TableUnavailable namin
 lookups give citations and definitions; a page whose table is missing shows an error and stops."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -162,8 +163,19 @@ def test_chart_block_draws_caption_summary_table_and_help():
     assert not at.exception
     assert at.caption[0].value == "Source: test."
     assert any("12,499 deaths in 2021" in m.value for m in at.markdown)
-    assert at.expander[0].label == "Show data"
+    assert [e.label for e in at.expander] == ["Show data", "Cite and reproduce this view"]
+    assert not at.dataframe and not at.code, "expander content is drawn only once opened"
+    at.session_state["show_data_deaths"] = True
+    at.run()
     assert len(at.dataframe[0].value) == 3
+    assert [b.proto.label for b in at.get("download_button")
+            if b.key == "csv_deaths"] == ["Download these data (CSV)"]
+    assert not at.code, "the citation stays closed"
+    at.session_state["cite_view_deaths"] = True
+    at.run()
+    today = dt.date.today()
+    assert any(f"Accessed {today:%B} {today.day}, {today.year}." in c.value for c in at.code), \
+        "the citation is drawn once opened"
     help_text = at.info[0].value
     for line in ("1-800-662-4357", "FindTreatment.gov", "988", "1-800-222-1222", "911"):
         assert line in help_text

@@ -358,8 +358,11 @@ def test_page_shows_download_controls_and_renders_nothing_on_rerun(monkeypatch):
     assert not at.exception
     labels = download_labels(at)
     assert labels.count("PNG (1920×1080)") == 2 and labels.count("SVG") == 2
-    assert labels.count("Download these data (CSV)") == 2
+    assert labels.count("Download these data (CSV)") == 0, "drawn once Show data is opened"
     assert labels.count("Handout (PDF)") == 1
+    at.session_state["show_data_trend"] = at.session_state["show_data_map"] = True
+    at.run()
+    assert download_labels(at).count("Download these data (CSV)") == 2
     start = time.perf_counter()
     at.run()
     rerun = time.perf_counter() - start

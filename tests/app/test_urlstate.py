@@ -189,3 +189,68 @@ def test_several_bad_values_share_one_notice_and_leave_good_ones():
 def test_unknown_params_are_left_out_of_the_shared_link():
     at = open_page(state="NY", utm_source=HOSTILE)
     assert at.code[0].value == "?state=NY"
+
+
+# Lazy tabs bound to the link
+
+TABS_PAGE = Path(__file__).with_name("urlstate_tabs_page.py")
+
+
+def open_tabs_page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(TABS_PAGE), default_timeout=30)
+    at.query_params.update(query)
+    return at.run()
+
+
+def drawn(at: AppTest) -> list[str]:
+    assert not at.exception, [e.value for e in at.exception]
+    return [t.value for t in at.text]
+
+
+def test_only_the_open_tab_is_drawn_and_the_default_keeps_a_clean_link():
+    at = open_tabs_page()
+    assert drawn(at) == ["drawn: deaths"]
+    assert at.session_state["section"] == "Deaths"
+    assert at.query_params == {}
+
+
+def test_a_link_opens_its_tab_and_a_switch_rewrites_the_link():
+    at = open_tabs_page(section="visits")
+    assert drawn(at) == ["drawn: visits 2023"]
+    assert at.query_params == {"section": "visits"}
+    at.session_state["section"] = "Deaths"
+    at.run()
+    assert drawn(at) == ["drawn: deaths"]
+    assert at.query_params == {}
+
+
+@pytest.mark.parametrize("raw", [HOSTILE, "Nonfatal visits", "VISITS", ""])
+def test_a_tab_the_page_does_not_have_falls_back_with_a_notice(raw):
+    at = open_tabs_page(section=raw)
+    assert drawn(at) == ["drawn: deaths"]
+    assert [n.split(": ", 1)[1] for n in notices(at)] == [
+        "Ignored an invalid link setting: `section`. Showing the default instead."]
+    assert HOSTILE not in rendered_text(at)
+
+
+def test_a_control_in_a_closed_tab_keeps_its_link_value():
+    at = open_tabs_page(section="visits")
+    at.slider(key="year").set_value(2019).run()
+    assert at.query_params == {"section": "visits", "year": "2019"}
+    at.session_state["section"] = "Deaths"
+    at.run()
+    assert drawn(at) == ["drawn: deaths"]
+    assert at.query_params == {"year": "2019"}, "the closed tab's setting stays in the link"
+    at.session_state["section"] = "Nonfatal visits"
+    at.run()
+    assert drawn(at) == ["drawn: visits 2019"]
+
+
+def _tabs_with_a_wrong_default() -> None:
+    from app import urlstate
+    urlstate.tabs({"a": "A"}, key="t", default="b")
+
+
+def test_tabs_refuse_a_default_they_do_not_have():
+    at = AppTest.from_function(_tabs_with_a_wrong_default).run()
+    assert "'b' of 't' is not one of its tabs" in at.exception[0].value

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from app import ui
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 HOSTILE = "<script>alert(1)</script>"
@@ -32,6 +34,16 @@ def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
     """One run of a page file ("pages/about.py") as opened from a link carrying `query`."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=30)
     at.query_params.update(query or {})
+    return at.run()
+
+
+def open_chart_details(at: AppTest) -> AppTest:
+    """Open every chart's "Show data" and "Cite and reproduce this view" expander, as a reader
+    clicking each one would, and rerun: their tables, CSV buttons and code are drawn only while
+    open (app.ui.chart_block)."""
+    for key in list(at.session_state.keys()):
+        if key.startswith((ui.SHOW_DATA_KEY, ui.CITE_KEY)):
+            at.session_state[key] = True
     return at.run()
 
 

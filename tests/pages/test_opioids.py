@@ -46,7 +46,8 @@ def test_widgets_are_present_with_defaults(default_run):
     assert at.button_group(key="measure").value == "count"
     assert at.button_group(key="sex").value == "all"
     assert at.toggle(key="events").value is True
-    csv_buttons = [b for b in at.get("download_button") if b.key.startswith("csv_")]
+    csv_buttons = [b for b in harness.open_chart_details(run_page()).get("download_button")
+                   if b.key.startswith("csv_")]
     assert len(csv_buttons) == 2, "each chart offers its plotted rows as CSV"
 
 

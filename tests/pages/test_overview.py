@@ -36,7 +36,11 @@ def test_renders_one_trend_chart_and_the_help_box(default_run):
     assert at.title[0].value
     assert any("988" in i.value and "1-800-662-4357" in i.value for i in at.info)
     assert any("Source:" in c.value and "Definition:" in c.value for c in at.caption)
-    assert at.get("download_button"), "Show data offers a CSV of the plotted rows"
+    fresh, _ = run_page()
+    with mock.patch("streamlit.page_link"):
+        opened = harness.open_chart_details(fresh)
+    assert [b.key for b in opened.get("download_button") if b.key.startswith("csv_")], \
+        "Show data offers a CSV of the plotted rows"
 
 
 def test_metric_cards_equal_the_processed_data(default_run):

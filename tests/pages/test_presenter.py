@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import content, metrics, slides
+from tests.pages import harness
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/present.py"
@@ -90,10 +91,18 @@ def test_chart_slides_have_one_chart_source_number_and_data(every_slide):
             assert any(c.value.startswith("Source:") and "Definition:" in c.value
                        for c in at.caption), slide.number
             assert len(at.metric) == 1
-            assert any(b.proto.label == "Download these data (CSV)"
-                       for b in at.get("download_button"))
+            assert [e.label for e in at.expander][:2] == ["Show data",
+                                                          "Cite and reproduce this view"]
         else:
             assert not charts_drawn and not at.metric, slide.number
+
+
+def test_a_chart_slide_offers_its_plotted_rows_once_show_data_is_opened():
+    slide = next(s for s in DECK if s.has_chart)
+    at = harness.open_chart_details(run_page({"slide": str(slide.number)}))
+    assert not at.exception
+    assert len(at.dataframe) == 1
+    assert any(b.proto.label == "Download these data (CSV)" for b in at.get("download_button"))
 
 
 def test_help_slide_shows_the_help_box(every_slide):

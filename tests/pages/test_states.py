@@ -16,7 +16,7 @@ from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_lin
                                  chart_spec, data_without, metrics, table, values)
 
 run_page = functools.partial(harness.run_page, "pages/states.py")
-MAP, RANKING, LINES, SUDORS_MAP = range(4)
+MAP, LINES, SUDORS_MAP = range(3)  # charts drawn on the default (Map) tab
 
 
 def wonder_states(drug: str, measure: str) -> pd.DataFrame:
@@ -26,10 +26,11 @@ def wonder_states(drug: str, measure: str) -> pd.DataFrame:
              & (w["definition"] == "mcd_overdose")]
 
 
-def test_default_view_has_map_ranking_lines_and_sudors_map(default_run):
+def test_default_view_has_map_lines_and_sudors_map(default_run):
     at = default_run
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 3, "the Ranking tab is drawn only when opened"
+    assert at.session_state["view"] == "Map"
     assert at.selectbox(key="drug").value == "benzodiazepines"
     assert at.slider(key="year").value == 2020
     assert at.multiselect(key="states").value == ["WV", "MA", "CA"]
@@ -39,8 +40,29 @@ def test_default_view_has_map_ranking_lines_and_sudors_map(default_run):
     assert "Definition: Multiple cause" in captions and "Definition: SUDORS" in captions
     text = " ".join(m.value for m in at.markdown)
     assert "crude" in text and "occurred" in text and "participating jurisdictions" in text
-    csv = [b.key for b in at.get("download_button") if b.key.startswith("csv_")]
-    assert len(csv) == 4, "Show data offers a CSV of each chart's plotted rows"
+    assert not at.dataframe and not [b for b in at.get("download_button")
+                                      if b.key.startswith("csv_")], "details are drawn on opening"
+    opened = harness.open_chart_details(run_page())
+    csv = [b.key for b in opened.get("download_button") if b.key.startswith("csv_")]
+    assert csv == ["csv_states_map", "csv_states_lines", "csv_states_sudors_map"], \
+        "Show data offers a CSV of each chart's plotted rows"
+    assert len(opened.dataframe) == 3
+
+
+def test_ranking_tab_opens_from_the_link_and_draws_every_state():
+    at = run_page({"view": "ranking"})
+    assert not at.exception, [e.value for e in at.exception]
+    specs = harness.chart_specs(at)
+    assert len(specs) == 3 and all(s["data"][0]["type"] != "choropleth" for s in specs[:1])
+    rates = wonder_states("benzodiazepines", "crude_rate")
+    shown_states = {label for trace in specs[0]["data"] for label in values(trace["y"])}
+    with_rate = rates[(rates["year"] == 2020) & rates["value"].notna()]
+    assert shown_states >= set(with_rate["geo_name"]), "a bar for every state with a rate"
+    assert at.query_params["view"] == "ranking"
+    at.session_state["view"] = "Map"
+    at.run()
+    assert "view" not in at.query_params, "the default tab leaves the link"
+    assert harness.chart_specs(at)[0]["data"][0]["type"] == "choropleth"
 
 
 def test_metrics_equal_the_processed_data(default_run):
@@ -130,17 +152,19 @@ def test_a_drug_sudors_lacks_falls_back_to_benzodiazepines_there():
 
 
 @pytest.mark.parametrize("query", [{"states": HOSTILE}, {"year": "1990"},
-                                   {"drug": HOSTILE, "sudors_year": "2099"}])
+                                   {"drug": HOSTILE, "sudors_year": "2099"},
+                                   {"view": HOSTILE}, {"view": "Ranking"}])
 def test_hostile_link_shows_a_notice_and_the_defaults(query):
     at = run_page(query)
     assert_link_refused(at, ("markdown", "caption", "text"))
     assert at.multiselect(key="states").value == ["WV", "MA", "CA"]
     assert at.slider(key="year").value == 2020
     assert at.selectbox(key="drug").value == "benzodiazepines"
-    assert len(at.get("plotly_chart")) == 4
+    assert at.session_state["view"] == "Map"
+    assert len(at.get("plotly_chart")) == 3
 
 
-@pytest.mark.parametrize("missing, charts_left", [("wonder_mcd", 0), ("sudors_state", 3)])
+@pytest.mark.parametrize("missing, charts_left", [("wonder_mcd", 0), ("sudors_state", 2)])
 def test_missing_table_shows_a_clear_error(tmp_path, serve_data, missing, charts_left):
     serve_data(data_without(missing, tmp_path))
     at = run_page()
