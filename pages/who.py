@@ -1,6 +1,7 @@
 """Who is affected: benzodiazepine deaths by sex and (ages 15–24) by age nationally, nonfatal
 visits by sex × age (DOSE, not deaths), why there is no race series, and Connecticut's
-record-level deaths (age × sex, co-involved drugs, combinations)."""
+record-level deaths (age × sex, co-involved drugs, combinations), as three tabs of which only the
+open one is drawn (?section=us|nonfatal|ct)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -32,153 +33,198 @@ nida = ui.require_table("nida_national")
 dis = ui.require_table("dose_discharge")
 ct_deaths = ui.require_table("ct_ocme_deaths")
 
-top_left, top_right = st.columns([3, 2])
-with top_left:
-    measure = urlstate.select("Show", list(MEASURES), "count", key="measure",
-                              format_func=MEASURES.get, widget="segmented")
-with top_right:
-    show_events = urlstate.toggle("Show events", True, key="events")
 
-# --- by sex ---------------------------------------------------------------------------------
-benzo_all_ages = memo.call(data.rows_where, nida, drug_group=BENZO, age_group="all",
-                           race_ethnicity="all")
-by_sex = benzo_all_ages[benzo_all_ages["measure"] == NIDA_ALL_AGES[measure]]
-first_year, latest_year = int(by_sex["year"].min()), int(by_sex["year"].max())
-latest = benzo_all_ages[benzo_all_ages["year"] == latest_year].set_index(["measure", "sex"])["value"]
-events = content.chart_events(first_year, latest_year) if show_events else []
 
-st.markdown(text("sex", latest_year=latest_year,
-                 male_deaths=theme.format_value(latest["deaths", "male"], "deaths"),
-                 female_deaths=theme.format_value(latest["deaths", "female"], "deaths"),
-                 male_rate=theme.format_value(latest["age_adjusted_rate", "male"]),
-                 female_rate=theme.format_value(latest["age_adjusted_rate", "female"])))
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"Men: deaths, {latest_year}", theme.format_value(latest["deaths", "male"], "deaths"))
-m2.metric(f"Women: deaths, {latest_year}",
-          theme.format_value(latest["deaths", "female"], "deaths"))
-m3.metric(f"Men: rate, {latest_year}", theme.format_value(latest["age_adjusted_rate", "male"]),
-          help=RATE_HELP)
-m4.metric(f"Women: rate, {latest_year}",
-          theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
-sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
-ui.chart_block(
-    memo.figure(charts.time_series, sex_rows, color_by="sex", events=events,
-                title="Overdose deaths involving benzodiazepines, by sex, United States"),
-    sex_rows, data.table_caption_text("nida_national"), "who_sex",
-    summary_kwargs={"color_by": "sex"})
-ui.definition_note("ucd_overdose")
+def measure_control() -> str:
+    """Counts or rates; one URL key (?measure=rate) for the two sections that have both."""
+    return urlstate.select("Show", list(MEASURES), "count", key="measure",
+                           format_func=MEASURES.get, widget="segmented")
 
-# --- by age (15-24 is the only age group the national workbook gives) ------------------------
-young = nida[(nida["drug_group"] == BENZO) & (nida["age_group"] != "all")
-             & (nida["race_ethnicity"] == "all")]
-age_group = str(young["age_group"].iloc[0])
-young_latest = young[(young["year"] == young["year"].max()) & (young["sex"] == "all")
-                     ].set_index("measure")["value"]
-st.markdown(text("age", age_group=age_group, latest_year=int(young["year"].max()),
-                 deaths=theme.format_value(young_latest["deaths"], "deaths"),
-                 rate=theme.format_value(young_latest["crude_rate"])))
-young_rows = young[young["measure"] == NIDA_15_24[measure]].sort_values("year")
-ui.chart_block(
-    memo.figure(charts.time_series, young_rows, color_by="sex", events=events,
-                title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
-    young_rows, data.table_caption_text("nida_national"), "who_age",
-    summary_kwargs={"color_by": "sex"})
 
-# --- nonfatal complement: DOSE-DIS by sex x age (NOT deaths) -----------------------------------
-dis_years = sorted(int(y) for y in dis.loc[dis["drug_group"] == BENZO, "year"].unique())
-c1, c2 = st.columns(2)
-with c1:
-    setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
-                              format_func=SETTINGS.get, widget="segmented")
-with c2:
-    dose_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1], key="dose_year")
-sex_age = memo.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
-st.markdown(text("nonfatal", jurisdictions=nonfatal.jurisdictions_text(sex_age), year=dose_year))
-if sex_age.empty:
-    st.info(f"No nonfatal rows by sex and age for {dose_year}.")
-else:
+def events_control() -> bool:
+    """The "Show events" switch of the sections with time series (?events=false)."""
+    return urlstate.toggle("Show events", True, key="events")
+
+
+def chart_events(years: object, show: bool) -> list:
+    """The timeline's events within the years a chart shows, when "Show events" is on."""
+    years = [int(y) for y in years]
+    return content.chart_events(min(years), max(years)) if show and years else []
+
+
+def national_deaths() -> None:
+    """NIDA's national series: by sex, ages 15-24, and why there is no race series."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        measure = measure_control()
+    with right:
+        show_events = events_control()
+    benzo_all_ages = memo.call(data.rows_where, nida, drug_group=BENZO, age_group="all",
+                               race_ethnicity="all")
+    by_sex = benzo_all_ages[benzo_all_ages["measure"] == NIDA_ALL_AGES[measure]]
+    latest_year = int(by_sex["year"].max())
+    latest = benzo_all_ages[benzo_all_ages["year"] == latest_year].set_index(
+        ["measure", "sex"])["value"]
+
+    st.markdown(text("sex", latest_year=latest_year,
+                     male_deaths=theme.format_value(latest["deaths", "male"], "deaths"),
+                     female_deaths=theme.format_value(latest["deaths", "female"], "deaths"),
+                     male_rate=theme.format_value(latest["age_adjusted_rate", "male"]),
+                     female_rate=theme.format_value(latest["age_adjusted_rate", "female"])))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(f"Men: deaths, {latest_year}", theme.format_value(latest["deaths", "male"], "deaths"))
+    m2.metric(f"Women: deaths, {latest_year}",
+              theme.format_value(latest["deaths", "female"], "deaths"))
+    m3.metric(f"Men: rate, {latest_year}", theme.format_value(latest["age_adjusted_rate", "male"]),
+              help=RATE_HELP)
+    m4.metric(f"Women: rate, {latest_year}",
+              theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
+    sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
     ui.chart_block(
-        memo.figure(charts.category_bar, sex_age, "age_group", color_by="sex", orientation="v",
-                    suppressed_label="suppressed (small count)",
-                    title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
-                          "(not deaths)"),
-        sex_age, data.table_caption_text("dose_discharge"), "who_nonfatal",
-        summary=ct_views.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
-    ui.definition_note(setting)
+        memo.figure(charts.time_series, sex_rows, color_by="sex",
+                    events=chart_events(sex_rows["year"], show_events),
+                    title="Overdose deaths involving benzodiazepines, by sex, United States"),
+        sex_rows, data.table_caption_text("nida_national"), "who_sex",
+        summary_kwargs={"color_by": "sex"})
+    ui.definition_note("ucd_overdose")
 
-# --- race and ethnicity ------------------------------------------------------------------------
-race_drugs = memo.call(ct_views.drugs_with_demographic, nida, "race_ethnicity")
-st.markdown(text("race", race_drugs=ct_views.join_words(
-    [charts.series_label("drug_group", d).lower() for d in race_drugs]) or "no drug"))
-
-# --- Connecticut record-level ------------------------------------------------------------------
-ct_first, ct_last = memo.call(ct_views.year_bounds, ct_deaths)
-st.markdown(text("ct", first_year=ct_first, last_year=ct_last))
-ct_years = urlstate.year_slider("Connecticut years", range(ct_first, ct_last + 1),
-                                (ct_first, ct_last), key="ct_years")
-benzo = memo.call(ct_views.benzodiazepine_deaths, ct_deaths, ct_years)
-span = f"{ct_years[0]}–{ct_years[1]}" if ct_years[0] != ct_years[1] else str(ct_years[0])
-overall = memo.call(ct_views.share_overall, benzo)
-k1, k2, k3, k4 = st.columns(4)
-k1.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
-          help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
-for column, flag in zip((k2, k3, k4), ct_views.SHARE_FLAGS):
-    column.metric(f"…with {ct_views.drug_label(flag).lower()}",
-                  ct_views.share_text(overall, flag))
-
-age_sex = memo.call(ct_views.age_sex_counts, benzo)
-if age_sex["value"].notna().any() or age_sex["suppressed"].any():
+    # by age (15-24 is the only age group the national workbook gives)
+    young = nida[(nida["drug_group"] == BENZO) & (nida["age_group"] != "all")
+                 & (nida["race_ethnicity"] == "all")]
+    age_group = str(young["age_group"].iloc[0])
+    young_latest = young[(young["year"] == young["year"].max()) & (young["sex"] == "all")
+                         ].set_index("measure")["value"]
+    st.markdown(text("age", age_group=age_group, latest_year=int(young["year"].max()),
+                     deaths=theme.format_value(young_latest["deaths"], "deaths"),
+                     rate=theme.format_value(young_latest["crude_rate"])))
+    young_rows = young[young["measure"] == NIDA_15_24[measure]].sort_values("year")
     ui.chart_block(
-        memo.figure(charts.category_bar, age_sex, "age_group", color_by="sex", orientation="v",
-                    title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
-                          f"{span}"),
-        age_sex, data.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
-        summary=ct_views.age_sex_summary(age_sex, ct_views.CT_UNIT))
-shares = memo.call(ct_views.share_by_year, benzo)
-if not shares.empty:
-    ui.chart_block(
-        memo.figure(charts.time_series, shares, color_by="drug", events=events,
-                    measure_label="Share",
-                    suppressed_label="suppressed here (fewer than 10 deaths with or "
-                                     "without the drug)",
-                    series_labels={f: ct_views.drug_label(f) for f in ct_views.SHARE_FLAGS},
-                    title="Other drugs found in benzodiazepine-involved deaths, "
-                          "Connecticut"),
-        shares, data.table_caption_text("ct_ocme_deaths"), "who_ct_shares",
-        summary_kwargs={"color_by": "drug",
-                        "series_labels": {f: ct_views.drug_label(f)
-                                          for f in ct_views.SHARE_FLAGS}})
+        memo.figure(charts.time_series, young_rows, color_by="sex",
+                    events=chart_events(young_rows["year"], show_events),
+                    title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
+        young_rows, data.table_caption_text("nida_national"), "who_age",
+        summary_kwargs={"color_by": "sex"})
 
-combo_drugs = urlstate.multiselect(
-    "Drugs to combine", list(ct_views.COMBINABLE_DRUGS),
-    list(ct_views.DEFAULT_COMBINATION_DRUGS), key="combo", format_func=ct_views.drug_label,
-    max_selections=8)
-combos = memo.call(ct_views.combinations, benzo, combo_drugs)
-top = ct_views.top_combinations(combos, TOP_COMBINATIONS)
-if top.empty:
-    st.info("No combination has 10 or more deaths for these years and drugs.")
-else:
-    ui.chart_block(
-        memo.figure(charts.ranked_bar, top, label_column="combination",
-                    title=f"Most common drug combinations with a benzodiazepine, "
-                          f"Connecticut, {span}"),
-        top, data.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
-        summary=ct_views.combination_summary(top, int(combos["suppressed"].sum())))
-st.markdown(text("combinations", top_n=len(top), hidden=int(combos["suppressed"].sum()),
-                 min_count=ct_views.MIN_COUNT))
+    # race and ethnicity
+    race_drugs = memo.call(ct_views.drugs_with_demographic, nida, "race_ethnicity")
+    st.markdown(text("race", race_drugs=ct_views.join_words(
+        [charts.series_label("drug_group", d).lower() for d in race_drugs]) or "no drug"))
 
-dates = memo.call(ct_views.date_type_summary, benzo)
-st.markdown(text("ct_dates", reported=ct_views.count_text(dates["reported"]),
-                 total=ct_views.count_text(dates["total"])))
-if dates["all_reported_years"]:
-    st.markdown(text("ct_dates_all", years=ct_views.join_words(
-        [str(y) for y in dates["all_reported_years"]])))
-st.markdown(text("ct_opioid", opioid_columns=ct_views.join_words(
-    [label.lower() for label in ct_views.opioid_rule_labels()])))
-st.markdown(text("ct_small", max_small=ct_views.MIN_COUNT - 1,
-                 unknown=ct_views.count_text(
-                     memo.call(ct_views.unknown_age_or_sex, benzo)).capitalize()))
-ui.definition_note("ocme_accidental")
+
+def nonfatal_visits() -> None:
+    """DOSE-DIS nonfatal visits by sex x age: a complement, never mixed with deaths."""
+    dis_years = sorted(int(y) for y in dis.loc[dis["drug_group"] == BENZO, "year"].unique())
+    c0, c1, c2 = st.columns([2, 3, 3])
+    with c0:
+        measure = measure_control()
+    with c1:
+        setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
+                                  format_func=SETTINGS.get, widget="segmented")
+    with c2:
+        dose_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1],
+                                         key="dose_year")
+    sex_age = memo.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
+    st.markdown(text("nonfatal", jurisdictions=nonfatal.jurisdictions_text(sex_age),
+                     year=dose_year))
+    if sex_age.empty:
+        st.info(f"No nonfatal rows by sex and age for {dose_year}.")
+    else:
+        ui.chart_block(
+            memo.figure(charts.category_bar, sex_age, "age_group", color_by="sex", orientation="v",
+                        suppressed_label="suppressed (small count)",
+                        title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
+                              "(not deaths)"),
+            sex_age, data.table_caption_text("dose_discharge"), "who_nonfatal",
+            summary=ct_views.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
+        ui.definition_note(setting)
+
+
+def connecticut_records() -> None:
+    """Connecticut OCME record-level deaths: age x sex, co-involved drugs, combinations."""
+    ct_first, ct_last = memo.call(ct_views.year_bounds, ct_deaths)
+    st.markdown(text("ct", first_year=ct_first, last_year=ct_last))
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    with left:
+        ct_years = urlstate.year_slider("Connecticut years", range(ct_first, ct_last + 1),
+                                        (ct_first, ct_last), key="ct_years")
+    with right:
+        show_events = events_control()
+    benzo = memo.call(ct_views.benzodiazepine_deaths, ct_deaths, ct_years)
+    span = f"{ct_years[0]}–{ct_years[1]}" if ct_years[0] != ct_years[1] else str(ct_years[0])
+    overall = memo.call(ct_views.share_overall, benzo)
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
+              help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
+    for column, flag in zip((k2, k3, k4), ct_views.SHARE_FLAGS):
+        column.metric(f"…with {ct_views.drug_label(flag).lower()}",
+                      ct_views.share_text(overall, flag))
+
+    age_sex = memo.call(ct_views.age_sex_counts, benzo)
+    if age_sex["value"].notna().any() or age_sex["suppressed"].any():
+        ui.chart_block(
+            memo.figure(charts.category_bar, age_sex, "age_group", color_by="sex", orientation="v",
+                        title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
+                              f"{span}"),
+            age_sex, data.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
+            summary=ct_views.age_sex_summary(age_sex, ct_views.CT_UNIT))
+    shares = memo.call(ct_views.share_by_year, benzo)
+    if not shares.empty:
+        ui.chart_block(
+            memo.figure(charts.time_series, shares, color_by="drug",
+                        events=chart_events(shares["year"], show_events),
+                        measure_label="Share",
+                        suppressed_label="suppressed here (fewer than 10 deaths with or "
+                                         "without the drug)",
+                        series_labels={f: ct_views.drug_label(f) for f in ct_views.SHARE_FLAGS},
+                        title="Other drugs found in benzodiazepine-involved deaths, "
+                              "Connecticut"),
+            shares, data.table_caption_text("ct_ocme_deaths"), "who_ct_shares",
+            summary_kwargs={"color_by": "drug",
+                            "series_labels": {f: ct_views.drug_label(f)
+                                              for f in ct_views.SHARE_FLAGS}})
+
+    combo_drugs = urlstate.multiselect(
+        "Drugs to combine", list(ct_views.COMBINABLE_DRUGS),
+        list(ct_views.DEFAULT_COMBINATION_DRUGS), key="combo", format_func=ct_views.drug_label,
+        max_selections=8)
+    combos = memo.call(ct_views.combinations, benzo, combo_drugs)
+    top = ct_views.top_combinations(combos, TOP_COMBINATIONS)
+    if top.empty:
+        st.info("No combination has 10 or more deaths for these years and drugs.")
+    else:
+        ui.chart_block(
+            memo.figure(charts.ranked_bar, top, label_column="combination",
+                        title=f"Most common drug combinations with a benzodiazepine, "
+                              f"Connecticut, {span}"),
+            top, data.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
+            summary=ct_views.combination_summary(top, int(combos["suppressed"].sum())))
+    st.markdown(text("combinations", top_n=len(top), hidden=int(combos["suppressed"].sum()),
+                     min_count=ct_views.MIN_COUNT))
+
+    dates = memo.call(ct_views.date_type_summary, benzo)
+    st.markdown(text("ct_dates", reported=ct_views.count_text(dates["reported"]),
+                     total=ct_views.count_text(dates["total"])))
+    if dates["all_reported_years"]:
+        st.markdown(text("ct_dates_all", years=ct_views.join_words(
+            [str(y) for y in dates["all_reported_years"]])))
+    st.markdown(text("ct_opioid", opioid_columns=ct_views.join_words(
+        [label.lower() for label in ct_views.opioid_rule_labels()])))
+    st.markdown(text("ct_small", max_small=ct_views.MIN_COUNT - 1,
+                     unknown=ct_views.count_text(
+                         memo.call(ct_views.unknown_age_or_sex, benzo)).capitalize()))
+    ui.definition_note("ocme_accidental")
+
+
+# Three sections from three sources, one open at a time: only the open tab is drawn (a switch
+# reruns the page), and the open tab is part of the link (?section=nonfatal).
+SECTIONS = {"us": ("United States: deaths", national_deaths),
+            "nonfatal": ("Nonfatal visits (not deaths)", nonfatal_visits),
+            "ct": ("Connecticut: death records", connecticut_records)}
+tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="section")
+for token, tab in tabs.items():
+    with tab:
+        if tab.open:
+            SECTIONS[token][1]()
 
 with link_area:
     urlstate.show_notices()

@@ -47,6 +47,25 @@ def open_chart_details(at: AppTest) -> AppTest:
     return at.run()
 
 
+def tab_groups(at: AppTest) -> dict[str, list[str]]:
+    """The page's keyed tab groups (app.urlstate.tabs): widget key -> tab labels. Only the open
+    tab of each is drawn, so a test that wants every chart opens each label in turn by setting
+    `at.session_state[key]`."""
+    groups: dict[str, list[str]] = {}
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", "") == "tab_container":
+                element_id = child.proto.tab_container.id  # "$$ID-<hash>-<user key>"
+                if element_id.startswith("$$ID-") and element_id.count("-") >= 2:
+                    groups[element_id.split("-", 2)[2]] = [t.label for t in
+                                                          child.children.values()]
+            walk(child)
+
+    walk(at.main)
+    return groups
+
+
 # The processed files, read without app/ -----------------------------------------------------------
 
 def manifest() -> dict:
