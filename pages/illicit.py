@@ -1,6 +1,7 @@
 """Illicit benzodiazepines and nonfatal overdoses: SUDORS deaths with an illegal (designer)
 benzodiazepine detected, by state and for the participating jurisdictions; DOSE nonfatal ED
-visits and hospital stays involving benzodiazepines. Deaths and nonfatal visits are never mixed."""
+visits and hospital stays involving benzodiazepines. Deaths and nonfatal visits are never mixed:
+they are two tabs, of which only the open one is drawn (?section=deaths|nonfatal)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -55,122 +56,137 @@ with top_left:
 with top_right:
     show_events = urlstate.toggle("Show events", True, key="events")
 
-# --- SUDORS: illegal benzodiazepines detected in overdose deaths -------------------------------
-st.markdown(text("sudors", jurisdictions=", ".join(
-    f"{n} in {y}" for y, n in memo.call(nonfatal.jurisdictions_per_year, detected).items())))
-c1, c2, c3 = st.columns(3)
-with c1:
-    drug = urlstate.select("Drug", list(nonfatal.DETECTED_BENZODIAZEPINES),
-                           "illegal_benzodiazepines", key="drug", format_func=drug_name)
-with c2:
-    sudors_measure = urlstate.select("Measure (deaths)", list(SUDORS_MEASURES), "deaths",
-                                     key="sudors_measure", format_func=SUDORS_MEASURES.get,
-                                     widget="segmented")
-with c3:
-    year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
-view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
-scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
-m1, m2, m3 = st.columns(3)
-m1.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
-          help=scope)
-m2.metric(f"Percent of overdose deaths, {year}",
-          nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
-m3.metric(f"Jurisdictions reporting, {year}",
-          str(view.jurisdictions_by_year.get(year, 0)))
+def deaths_section() -> None:
+    """SUDORS: illegal benzodiazepines detected in overdose deaths (states, trend, chosen)."""
+    st.markdown(text("sudors", jurisdictions=", ".join(
+        f"{n} in {y}" for y, n in memo.call(nonfatal.jurisdictions_per_year, detected).items())))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        drug = urlstate.select("Drug", list(nonfatal.DETECTED_BENZODIAZEPINES),
+                               "illegal_benzodiazepines", key="drug", format_func=drug_name)
+    with c2:
+        sudors_measure = urlstate.select("Measure (deaths)", list(SUDORS_MEASURES), "deaths",
+                                         key="sudors_measure", format_func=SUDORS_MEASURES.get,
+                                         widget="segmented")
+    with c3:
+        year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
-state_year = view.state_year
-if state_year.empty:
-    st.info(f"No state rows for {drug_name(drug)} in {year}.")
-else:
+    view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
+    scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
+              help=scope)
+    m2.metric(f"Percent of overdose deaths, {year}",
+              nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
+    m3.metric(f"Jurisdictions reporting, {year}",
+              str(view.jurisdictions_by_year.get(year, 0)))
+
+    state_year = view.state_year
+    if state_year.empty:
+        st.info(f"No state rows for {drug_name(drug)} in {year}.")
+    else:
+        ui.chart_block(
+            memo.figure(charts.ranked_bar, state_year, mark_censored=True,
+                        title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
+            state_year, data.table_caption_text("sudors_state"), "illicit_sudors_states")
+
+    trend = view.trend
+    events = content.chart_events(sudors_years[0], sudors_years[-1]) if show_events else []
     ui.chart_block(
-        memo.figure(charts.ranked_bar, state_year, mark_censored=True,
-                    title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
-        state_year, data.table_caption_text("sudors_state"), "illicit_sudors_states")
+        memo.figure(charts.time_series, trend, events=events,
+                    title="Illegal benzodiazepines detected in deaths, participating "
+                          "jurisdictions"),
+        trend, data.table_caption_text("sudors_state"), "illicit_sudors_trend")
+    censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
+                                                      nonfatal.DETECTED_BENZODIAZEPINES})
+    if censored:
+        st.caption(text("censored", points=", ".join(censored)))
 
-trend = view.trend
-events = content.chart_events(sudors_years[0], sudors_years[-1]) if show_events else []
-ui.chart_block(
-    memo.figure(charts.time_series, trend, events=events,
-                title="Illegal benzodiazepines detected in deaths, participating "
-                      "jurisdictions"),
-    trend, data.table_caption_text("sudors_state"), "illicit_sudors_trend")
-censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
-                                                  nonfatal.DETECTED_BENZODIAZEPINES})
-if censored:
-    st.caption(text("censored", points=", ".join(censored)))
+    picked = view.picked
+    if picked.empty:
+        st.info("Choose states above to compare them over time.")
+    else:
+        ui.chart_block(
+            memo.figure(charts.time_series, picked, color_by="geo_name", events=events,
+                        title=f"{drug_name(drug)} detected in deaths, selected states"),
+            picked, data.table_caption_text("sudors_state"), "illicit_sudors_picked",
+            summary_kwargs={"color_by": "geo_name"})
+        if view.missing:
+            st.caption(text("no_rows", states=", ".join(view.missing)))
+        if view.censored_picked:
+            st.caption(text("censored", points=", ".join(view.censored_picked)))
+    ui.definition_note("sudors_unintentional_undetermined")
+    refs = content.sources()
+    st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
 
-picked = view.picked
-if picked.empty:
-    st.info("Choose states above to compare them over time.")
-else:
+
+def nonfatal_section() -> None:
+    """DOSE: nonfatal overdose ED visits and hospital stays (NOT deaths)."""
+    st.markdown(text("nonfatal"))
+    period = urlstate.select("Period", list(PERIODS), "month", key="period",
+                             format_func=PERIODS.get, widget="segmented")
+    gap_label = text("gap_label")
+    sys_view = memo.call(nonfatal.syndromic_view, syndromic, period, states, gap_label)
+    if sys_view.latest is not None:
+        st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_view.latest),
+                         jurisdictions=nonfatal.jurisdictions_text(sys_view.latest.to_frame().T)))
+    sys_plot = sys_view.plot
+    sys_events = (content.chart_events(int(sys_plot["year"].min()), int(sys_plot["year"].max()))
+                  if show_events else [])
+    sys_fig = memo.figure(charts.time_series, sys_plot, color_by="geo_name", events=sys_events,
+                          measure_label="Rate", unit="visits per 10,000 ED visits",
+                          height=520, title="NONFATAL benzodiazepine overdose ED visits "
+                                     "(not deaths)")
+    if sys_view.gap is not None:
+        nonfatal.shade_period(sys_fig, sys_view.gap[0], sys_view.gap[1], gap_label)
+    ui.chart_block(sys_fig, sys_plot, data.table_caption_text("dose_syndromic"), "illicit_dose_sys",
+                   summary_kwargs={"color_by": "geo_name"})
+    if sys_view.missing:
+        st.caption(text("no_rows", states=", ".join(sys_view.missing)))
+    ui.definition_note("nonfatal_ed_syndromic")
+
+    dis_years = sorted(int(y) for y in dis_benzo["year"].unique())
+    d1, d2, d3 = st.columns(3)
+    with d1:
+        setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
+                                  format_func=SETTINGS.get, widget="segmented")
+    with d2:
+        dose_measure = urlstate.select("Measure (nonfatal)", list(DOSE_MEASURES), "visit_rate",
+                                       key="dose_measure", format_func=DOSE_MEASURES.get,
+                                       widget="segmented")
+    with d3:
+        dis_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1],
+                                        key="dis_year")
+    dis_view = memo.call(nonfatal.discharge_view, discharge, setting, dose_measure, dis_year, states)
+    st.markdown(text("dose_dis", year=dis_year, jurisdictions=dis_view.jurisdictions))
+    dis_states = dis_view.state_year
     ui.chart_block(
-        memo.figure(charts.time_series, picked, color_by="geo_name", events=events,
-                    title=f"{drug_name(drug)} detected in deaths, selected states"),
-        picked, data.table_caption_text("sudors_state"), "illicit_sudors_picked",
+        memo.figure(charts.ranked_bar, dis_states,
+                    title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
+        dis_states, data.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
+    dis_trend = dis_view.trend
+    dis_events = content.chart_events(dis_years[0], dis_years[-1]) if show_events else []
+    ui.chart_block(
+        memo.figure(charts.time_series, dis_trend, color_by="geo_name", events=dis_events,
+                    title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
+                          "(not deaths)"),
+        dis_trend, data.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
         summary_kwargs={"color_by": "geo_name"})
-    if view.missing:
-        st.caption(text("no_rows", states=", ".join(view.missing)))
-    if view.censored_picked:
-        st.caption(text("censored", points=", ".join(view.censored_picked)))
-ui.definition_note("sudors_unintentional_undetermined")
-refs = content.sources()
-st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
+    if dis_view.missing:
+        st.caption(text("no_rows", states=", ".join(dis_view.missing)))
+    ui.definition_note(setting)
 
-# --- DOSE: nonfatal overdoses (NOT deaths) -----------------------------------------------------
-st.divider()
-st.markdown(text("nonfatal"))
-period = urlstate.select("Period", list(PERIODS), "month", key="period", format_func=PERIODS.get,
-                         widget="segmented")
-gap_label = text("gap_label")
-sys_view = memo.call(nonfatal.syndromic_view, syndromic, period, states, gap_label)
-if sys_view.latest is not None:
-    st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_view.latest),
-                     jurisdictions=nonfatal.jurisdictions_text(sys_view.latest.to_frame().T)))
-sys_plot = sys_view.plot
-sys_events = (content.chart_events(int(sys_plot["year"].min()), int(sys_plot["year"].max()))
-              if show_events else [])
-sys_fig = memo.figure(charts.time_series, sys_plot, color_by="geo_name", events=sys_events,
-                      measure_label="Rate", unit="visits per 10,000 ED visits",
-                      height=520, title="NONFATAL benzodiazepine overdose ED visits "
-                                 "(not deaths)")
-if sys_view.gap is not None:
-    nonfatal.shade_period(sys_fig, sys_view.gap[0], sys_view.gap[1], gap_label)
-ui.chart_block(sys_fig, sys_plot, data.table_caption_text("dose_syndromic"), "illicit_dose_sys",
-               summary_kwargs={"color_by": "geo_name"})
-if sys_view.missing:
-    st.caption(text("no_rows", states=", ".join(sys_view.missing)))
-ui.definition_note("nonfatal_ed_syndromic")
 
-dis_years = sorted(int(y) for y in dis_benzo["year"].unique())
-d1, d2, d3 = st.columns(3)
-with d1:
-    setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
-                              format_func=SETTINGS.get, widget="segmented")
-with d2:
-    dose_measure = urlstate.select("Measure (nonfatal)", list(DOSE_MEASURES), "visit_rate",
-                                   key="dose_measure", format_func=DOSE_MEASURES.get,
-                                   widget="segmented")
-with d3:
-    dis_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1], key="dis_year")
-dis_view = memo.call(nonfatal.discharge_view, discharge, setting, dose_measure, dis_year, states)
-st.markdown(text("dose_dis", year=dis_year, jurisdictions=dis_view.jurisdictions))
-dis_states = dis_view.state_year
-ui.chart_block(
-    memo.figure(charts.ranked_bar, dis_states,
-                title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
-    dis_states, data.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
-dis_trend = dis_view.trend
-dis_events = content.chart_events(dis_years[0], dis_years[-1]) if show_events else []
-ui.chart_block(
-    memo.figure(charts.time_series, dis_trend, color_by="geo_name", events=dis_events,
-                title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
-                      "(not deaths)"),
-    dis_trend, data.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
-    summary_kwargs={"color_by": "geo_name"})
-if dis_view.missing:
-    st.caption(text("no_rows", states=", ".join(dis_view.missing)))
-ui.definition_note(setting)
+# Deaths and nonfatal visits never share a chart; as tabs they do not share a screen either, and
+# only the open tab is drawn (a switch reruns the page; ?section=nonfatal in the link).
+SECTIONS = {"deaths": ("Deaths: illegal benzodiazepines (SUDORS)", deaths_section),
+            "nonfatal": ("Nonfatal overdoses (DOSE, not deaths)", nonfatal_section)}
+tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="section")
+for token, tab in tabs.items():
+    with tab:
+        if tab.open:
+            SECTIONS[token][1]()
 
 with link_area:
     urlstate.show_notices()
