@@ -195,17 +195,22 @@ if caveats:
     with st.expander("The source's caveats"):
         st.markdown("\n".join(f"- {c}" for c in caveats))
 
-st.subheader("Cite and reproduce this view")
-st.caption(explorer.text("cite_help"))
-link = urlstate.shareable_url()
-st.code(explorer.citation_text(table, selection, accessed=dt.date.today().isoformat(),
-                               link=link if link.startswith("http") else "", rows=rows),
-        language=None, wrap_lines=True)
-st.caption(explorer.text("reproduce_help"))
-table_file = data.table_info(table).get("file") or f"{table}.parquet"
-st.code(explorer.pandas_snippet(table_file, selection, ocme=table == explorer.OCME_TABLE),
-        language="python")
-table_path = data.data_dir() / table_file
-st.download_button("Download the whole table (Parquet)", data=table_path.read_bytes,
-                   file_name=table_file, mime="application/vnd.apache.parquet",
-                   key="download_table", on_click="ignore", icon=":material/download:")
+# Drawn when opened, like every chart's own "Cite and reproduce" (app.ui.chart_block): the code
+# boxes load a large highlighter the page does not need until then.
+cite = st.expander("Cite and reproduce these rows", key="cite_rows", on_change="rerun",
+                   icon=":material/format_quote:")
+with cite:
+    if cite.open:
+        st.caption(explorer.text("cite_help"))
+        link = urlstate.shareable_url()
+        st.code(explorer.citation_text(table, selection, accessed=dt.date.today().isoformat(),
+                                       link=link if link.startswith("http") else "", rows=rows),
+                language=None, wrap_lines=True)
+        st.caption(explorer.text("reproduce_help"))
+        table_file = data.table_info(table).get("file") or f"{table}.parquet"
+        st.code(explorer.pandas_snippet(table_file, selection,
+                                        ocme=table == explorer.OCME_TABLE), language="python")
+        table_path = data.data_dir() / table_file
+        st.download_button("Download the whole table (Parquet)", data=table_path.read_bytes,
+                           file_name=table_file, mime="application/vnd.apache.parquet",
+                           key="download_table", on_click="ignore", icon=":material/download:")

@@ -112,9 +112,13 @@ def test_default_view_is_benzodiazepine_deaths_as_a_line(default_run):
     assert not at.warning and notices(at) == []
 
 
-def test_source_definition_citation_and_snippet(default_run, monkeypatch):
-    at = default_run
+def test_source_definition_citation_and_snippet(monkeypatch):
+    at = run_page()
     info = manifest()["tables"]["nida_national"]
+    assert not [c for c in at.code if info["sha256"] in c.value or "import pandas" in c.value], \
+        "the citation and code are drawn when their expander is opened"
+    at.session_state["cite_rows"] = True
+    at.run()
     source = manifest()["sources"][info["source_id"]]
     text = text_of(at, TEXT_KINDS)
     for key in ("title", "publisher", "landing_url", "vintage", "retrieved"):
@@ -123,8 +127,8 @@ def test_source_definition_citation_and_snippet(default_run, monkeypatch):
     citation = next(c.value for c in at.code if info["sha256"] in c.value)
     assert source["citation"].rstrip(".") in citation
     assert f"accessed {dt.date.today().isoformat()}" in citation
-    # The explorer's own snippet (for all filtered rows) is the page's last code block; each
-    # chart's "Cite and reproduce" block comes before it.
+    # The explorer's own snippet (for all filtered rows) is the page's last code block (each
+    # chart's "Cite and reproduce" block, when open, comes before it).
     snippet = [c.value for c in at.code if "import pandas" in c.value][-1]
     monkeypatch.chdir(DATA)
     scope: dict = {}
