@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from etl.registry import DEFINITIONS
 
@@ -114,6 +116,18 @@ def table_token(frame: pd.DataFrame) -> str | None:
     return entry[1] if entry is not None and entry[0]() is frame else None
 
 
+class _TokenPickler(pickle.Pickler):
+    """Pickles a frame for its digest with each extension dtype (Int64, str, ...) written as its
+    type and repr. pandas dtype objects are shared and keep a cache of properties that fills as
+    any code reads them, and their own pickle carries that cache: the same frame pickled
+    differently before and after, so the first visitor's views were computed twice."""
+
+    def reducer_override(self, obj: object) -> object:
+        if isinstance(obj, ExtensionDtype) and not isinstance(obj, pd.CategoricalDtype):
+            return str, (f"{type(obj).__module__}.{type(obj).__qualname__}:{obj!r}",)
+        return NotImplemented  # everything else (categories included) pickles as usual
+
+
 def frame_token(frame: pd.DataFrame) -> str:
     """A content key for any frame: the table token for a loaded table, else a digest of the
     pickled frame (columns, dtypes, index and values; 5-10x faster than hashing the values with
@@ -122,7 +136,9 @@ def frame_token(frame: pd.DataFrame) -> str:
     token = table_token(frame)
     if token is not None:
         return token
-    digest = hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16)
+    buffer = io.BytesIO()
+    _TokenPickler(buffer, protocol=5).dump(frame)
+    digest = hashlib.blake2b(buffer.getbuffer(), digest_size=16)
     return f"frame:{len(frame)}:{digest.hexdigest()}"
 
 

@@ -118,6 +118,38 @@ def test_frame_token_tells_frames_apart_by_values_columns_and_dtypes():
     assert data.frame_token(base) != data.frame_token(base.astype({"value": "float32"}))
 
 
+def extension_frame() -> pd.DataFrame:
+    return pd.DataFrame({"month": pd.array([1, None, 3], dtype="Int64"),
+                         "drug_group": pd.array(["a", "b", None], dtype="str"),
+                         "value": [1.0, 2.0, 3.0]})
+
+
+def forget_dtype_caches(frame: pd.DataFrame) -> None:
+    """Put the frame's shared dtype objects back in the state of a fresh server process: pandas
+    fills each dtype's property cache as code reads it (and pickles that cache along)."""
+    for dtype in frame.dtypes:
+        getattr(dtype, "_cache", {}).clear()
+
+
+def read_dtype_properties(frame: pd.DataFrame) -> None:
+    for dtype in frame.dtypes:
+        for name in ("numpy_dtype", "kind", "index_class", "itemsize", "type", "na_value"):
+            getattr(dtype, name, None)
+
+
+def test_frame_token_does_not_change_when_code_reads_shared_dtypes():
+    """Found on the running server: the first session's rows keyed their figure differently from
+    every later session's, so each view was built twice (pickled dtype caches)."""
+    frame = extension_frame()
+    forget_dtype_caches(frame)
+    before = data.frame_token(frame)
+    read_dtype_properties(frame)
+    assert data.frame_token(frame) == before
+    assert data.frame_token(frame) != data.frame_token(frame.astype({"month": "Int32"}))
+    assert data.frame_token(frame) != data.frame_token(
+        frame.astype({"drug_group": pd.StringDtype("python")}))
+
+
 def test_a_rebuilt_table_file_is_a_new_key(tmp_path, monkeypatch):
     for item in data.data_dir().iterdir():
         if item.is_file():
