@@ -276,10 +276,15 @@ def tabs(labels: Mapping[str, str], key: str, default: str | None = None) -> dic
         raise ValueError(f"default {default!r} of {key!r} is not one of its tabs")
     _tokens(tokens)
     by_name = dict(zip(names, tokens, strict=True))
-    _seed(key, labels[default], lambda raw: labels[decode_choice(raw, tokens)],
-          to_raw=by_name.__getitem__)
+
+    def to_raw(label: str) -> str:
+        # "" for a label these tabs do not have: another page's control with this key left it
+        # in st.session_state, and "" fails decoding, so _seed falls back to the link.
+        return by_name.get(label, "")
+
+    _seed(key, labels[default], lambda raw: labels[decode_choice(raw, tokens)], to_raw=to_raw)
     containers = st.tabs(names, key=key, on_change="rerun")
-    _write_back(key, labels[default], to_raw=by_name.__getitem__)
+    _write_back(key, labels[default], to_raw=to_raw)
     return dict(zip(tokens, containers, strict=True))
 
 
