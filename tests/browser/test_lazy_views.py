@@ -61,3 +61,23 @@ def test_a_tab_draws_its_charts_when_opened_and_its_link_reopens_it(page, app_ur
     open_page(page, app_url, f"{path}?{token}")
     assert page.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
     assert chart_count(page) == charts_after
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("first,then,then_title", [
+    ("compare?view=index", "States", "States"),
+    ("who?section=ct", "Illicit benzodiazepines and nonfatal overdoses",
+     "Illicit benzodiazepines and nonfatal overdoses"),
+])
+def test_a_page_opened_from_the_menu_after_one_sharing_its_link_keys(page, app_url, first, then,
+                                                                      then_title):
+    """Compare's `view` and Who's `section` are other controls on the next page (the session
+    keeps their values); the next page must open on its own default tab."""
+    open_page(page, app_url, first)
+    page.get_by_test_id("stSidebarNav").get_by_text(then, exact=True).click()
+    page.get_by_role("heading", name=then_title).first.wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    wait_for_run(page)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stAlertContentError").count() == 0
+    assert page.get_by_role("tab").first.get_attribute("aria-selected") == "true"
