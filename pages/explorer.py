@@ -197,8 +197,7 @@ if caveats:
 
 # Drawn when opened, like every chart's own "Cite and reproduce" (app.ui.chart_block): the code
 # boxes load a large highlighter the page does not need until then.
-cite = st.expander("Cite and reproduce these rows", key="cite_rows", on_change="rerun",
-                   icon=":material/format_quote:")
+cite = st.expander("Cite and reproduce these rows", key="cite_rows", on_change="rerun")
 with cite:
     if cite.open:
         st.caption(explorer.text("cite_help"))
