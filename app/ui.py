@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
@@ -197,6 +197,16 @@ def handout_button(page_title: str,
         on_click="ignore", icon=":material/picture_as_pdf:", disabled=not sections,
         help="All charts on this page with their numbers, sources and notes, as a printable PDF "
              "(made on the server; a few seconds).")
+
+
+def section_tabs(sections: Mapping[str, tuple[str, Callable[[], None]]], key: str) -> None:
+    """A page's sections ({link token: (tab label, function drawing it)}) as link-bound lazy
+    tabs (app.urlstate.tabs): only the open tab's function runs."""
+    tabs = urlstate.tabs({token: label for token, (label, _) in sections.items()}, key=key)
+    for token, tab in tabs.items():
+        with tab:
+            if tab.open:
+                sections[token][1]()
 
 
 def require_table(name: str) -> pd.DataFrame:

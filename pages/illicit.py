@@ -182,11 +182,7 @@ def nonfatal_section() -> None:
 # only the open tab is drawn (a switch reruns the page; ?section=nonfatal in the link).
 SECTIONS = {"deaths": ("Deaths: illegal benzodiazepines (SUDORS)", deaths_section),
             "nonfatal": ("Nonfatal overdoses (DOSE, not deaths)", nonfatal_section)}
-tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="section")
-for token, tab in tabs.items():
-    with tab:
-        if tab.open:
-            SECTIONS[token][1]()
+ui.section_tabs(SECTIONS, key="section")
 
 with link_area:
     urlstate.show_notices()

@@ -220,11 +220,7 @@ def connecticut_records() -> None:
 SECTIONS = {"us": ("United States: deaths", national_deaths),
             "nonfatal": ("Nonfatal visits (not deaths)", nonfatal_visits),
             "ct": ("Connecticut: death records", connecticut_records)}
-tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="section")
-for token, tab in tabs.items():
-    with tab:
-        if tab.open:
-            SECTIONS[token][1]()
+ui.section_tabs(SECTIONS, key="section")
 
 with link_area:
     urlstate.show_notices()
