@@ -23,25 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_pages import page_list  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from devtools import (CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit,  # noqa: E402
+                      stop_streamlit)
 TARGET_RATIO = 1.3
 NO_CHART_GRACE_MS = 5000  # after the script finished, wait this long for a chart before "none"
 
@@ -78,41 +70,6 @@ PROBE = """
   else document.addEventListener('readystatechange', start, {once: true});
 })();
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(script: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit run {script} exited with {proc.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    stop_server(proc)
-    raise RuntimeError(f"streamlit run {script} not healthy within 90 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def load(browser, url: str, timeout_ms: int) -> dict[str, Any]:
@@ -171,8 +128,8 @@ def main() -> None:
     dash_port, bare_port = free_port(), free_port()
     servers = []
     try:
-        servers.append(start_server("dashboard.py", dash_port))
-        servers.append(start_server("benchmarks/bare_page.py", bare_port))
+        servers.append(start_streamlit("dashboard.py", dash_port))
+        servers.append(start_streamlit("benchmarks/bare_page.py", bare_port))
         targets = [("bare (reference)", f"http://127.0.0.1:{bare_port}/")] + [
             (url, f"http://127.0.0.1:{dash_port}/{url}") for url, _ in pages]
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in targets}
@@ -191,7 +148,7 @@ def main() -> None:
             browser.close()
     finally:
         for proc in servers:
-            stop_server(proc)
+            stop_streamlit(proc)
 
     rows = []
     for name, _ in targets:

@@ -31,7 +31,6 @@ This is a benchmark, not a test: it never fails on a missed target, it reports i
 from __future__ import annotations
 
 import argparse
-import ast
 import base64
 import json
 import os
@@ -43,6 +42,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import devtools  # noqa: E402
+
 BARE = "benchmarks/bare_page.py"
 TARGET_RERUN_MS = 100.0
 TARGET_PAGE_BYTES = 1_000_000
@@ -50,15 +53,8 @@ POINT_KEYS = ("x", "y", "z", "lat", "lon", "locations", "values", "labels")
 
 
 def page_list() -> list[tuple[str, str]]:
-    """(url_path, file) for each st.Page(...) in dashboard.py, in order."""
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
-            file = node.args[0].value
-            url = next(k.value.value for k in node.keywords if k.arg == "url_path")
-            pages.append((url, file))
-    return pages
+    """(url_path, file) for each st.Page(...) in dashboard.py, in order (devtools)."""
+    return [(page.url_path, page.file) for page in devtools.dashboard_pages()]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,9 +37,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,8 +47,9 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.bench_pages import page_list  # noqa: E402
+from devtools import (CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit,  # noqa: E402
+                      stop_streamlit)
 
 # Counts finished script runs (running -> notRunning) with their time, in every document.
 PROBE = """
@@ -93,12 +92,6 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def fmt(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_sample(pid: int) -> tuple[float, float] | None:
@@ -541,16 +534,14 @@ def main() -> None:
         base = args.url.rstrip("/")
         pid = server_pid_for(parsed.port or 80)
     else:
-        from benchmarks.bench_browser import start_server
         port = free_port()
-        proc = start_server("dashboard.py", port)
+        proc = start_streamlit("dashboard.py", port)
         base, pid = f"http://127.0.0.1:{port}", proc.pid
     try:
         result = asyncio.run(run(args, base, pid))
     finally:
         if proc is not None:
-            from benchmarks.bench_browser import stop_server
-            stop_server(proc)
+            stop_streamlit(proc)
     payload = report(args, result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -9,12 +9,11 @@ from an old link or typed by hand) opens it too, without "Page not found", the a
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port, start_streamlit
+from devtools import free_port, start_streamlit, stop_streamlit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +32,7 @@ def wait_for_run(page) -> None:
                                           ("present?slide=4", "Slide 4 of 10"),
                                           ("overview?events=false", OVERVIEW)])
 def test_first_visit_after_start_on_a_deep_link(page, path, heading):
-    port = _free_port()
+    port = free_port()
     proc = start_streamlit(ROOT / "dashboard.py", port)
     try:
         page.goto(f"http://127.0.0.1:{port}/{path}", wait_until="domcontentloaded")
@@ -44,11 +43,7 @@ def test_first_visit_after_start_on_a_deep_link(page, path, heading):
             assert "Overview" in nav.inner_text(), "the app's own page list, not pages/ files"
         assert page.get_by_text("Page not found").count() == 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_streamlit(proc)
 
 
 @pytest.mark.browser

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
+from devtools import ROOT
+
+SCREENSHOTS = ROOT / "screenshots"
 
 MIN_STATE_SHAPES = 50
 COUNT_SHAPES = """() => Math.max(0, ...Array.from(document.querySelectorAll('.js-plotly-plot'))

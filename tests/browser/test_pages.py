@@ -3,27 +3,19 @@ and no request leaving this machine, at projector size (1280×720) and full HD. 
 screenshots/ for a person to look at."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from devtools import dashboard_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 
 
 def page_paths() -> list[tuple[str, str]]:
-    """(url_path, file) for each st.Page in dashboard.py: the one list of pages."""
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
-            file = node.args[0].value
-            url = next(k.value.value for k in node.keywords if k.arg == "url_path")
-            is_default = any(k.arg == "default" and k.value.value for k in node.keywords)
-            # Streamlit serves the default page at the root, not at its url_path.
-            pages.append(("" if is_default else url, file))
-    return pages
+    """(path the browser opens, file) for each page of dashboard.py."""
+    return [(page.served_at, page.file) for page in dashboard_pages()]
 
 
 # Pages whose content is mostly text; they still must render without errors.

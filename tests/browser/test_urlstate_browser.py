@@ -2,30 +2,25 @@
 the address bar, reopening that address gives the same view, and a hostile link is dropped."""
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import _free_port, start_streamlit
+from devtools import free_port, start_streamlit, stop_streamlit
 
 DEMO_PAGE = Path(__file__).resolve().parents[1] / "app" / "urlstate_demo_page.py"
 
 
 @pytest.fixture(scope="module")
 def demo_url() -> Iterator[str]:
-    proc = start_streamlit(DEMO_PAGE, _free_port())
+    proc = start_streamlit(DEMO_PAGE, free_port())
     port = proc.args[proc.args.index("--server.port") + 1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_streamlit(proc)
 
 
 def shown_view(page) -> str:

@@ -5,7 +5,6 @@ hostile link is refused with a notice and never echoed, a control set back to it
 the URL, and a missing table gives an error that names it instead of a traceback."""
 from __future__ import annotations
 
-import ast
 import base64
 import json
 import shutil
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+import devtools
 from app import ui
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,10 +24,8 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def dashboard_pages() -> list[str]:
-    """The pages dashboard.py registers with st.Page, read from its source: the one page list."""
-    tree = ast.parse((ROOT / "dashboard.py").read_text())
-    return [node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"]
+    """The page files dashboard.py registers with st.Page, in menu order (devtools)."""
+    return [page.file for page in devtools.dashboard_pages()]
 
 
 def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
