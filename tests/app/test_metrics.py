@@ -4,7 +4,6 @@ before the latest year, a suppressed count, a tie, a missing row), on the real p
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import streamlit as st
 from app import content, metrics
 from app.data import TableUnavailable
 from etl.tidy import tidy_frame
+from tests.pages.harness import data_without
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -236,11 +236,7 @@ def test_headline_values_on_real_data(real_nida):
 
 
 def test_headline_values_name_a_missing_table(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["sudors_state"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
+    monkeypatch.setenv("BENZO_DATA_DIR", str(data_without("sudors_state", tmp_path)))
     st.cache_data.clear()
     try:
         with pytest.raises(TableUnavailable, match="sudors_state"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import streamlit as st
 
 from app import charts, content, data, metrics, slides, theme
 from etl.registry import DEFINITIONS
+from tests.pages.harness import data_without
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 CHART_IDS = [c for c in slides.CHART_IDS if c != slides.CONTENT]
@@ -257,11 +257,7 @@ def test_handout_sections_cover_the_deck(values):
 
 
 def test_handout_with_a_missing_table_says_so_for_that_slide_only(tmp_path, monkeypatch):
-    copy = tmp_path / "data"
-    shutil.copytree(DATA, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    (copy / manifest["tables"]["sudors_state"]["file"]).unlink()
-    monkeypatch.setenv("BENZO_DATA_DIR", str(copy))
+    monkeypatch.setenv("BENZO_DATA_DIR", str(data_without("sudors_state", tmp_path)))
     st.cache_data.clear()
     try:
         deck = slides.load_slides()
