@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import DEFAULT_OUT, default_raw_dir
+# Before any test module imports them (tests/app uses the page harness too), so their asserts
+# keep pytest's detailed messages.
+pytest.register_assert_rewrite("tests.pages.harness", "tests.etl.harness")
+
+from etl.build import DEFAULT_OUT, default_raw_dir  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

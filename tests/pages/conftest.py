@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-pytest.register_assert_rewrite("tests.pages.harness")
-
 
 @pytest.fixture(scope="module")
 def default_run(request: pytest.FixtureRequest):
