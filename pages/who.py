@@ -34,7 +34,6 @@ dis = ui.require_table("dose_discharge")
 ct_deaths = ui.require_table("ct_ocme_deaths")
 
 
-
 def measure_control() -> str:
     """Counts or rates; one URL key (?measure=rate) for the two sections that have both."""
     return urlstate.select("Show", list(MEASURES), "count", key="measure",
