@@ -40,6 +40,10 @@ AGE_ORDER = ["0-14", "15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"
 SEX_LABELS = {"all": "Both sexes", "female": "Female", "male": "Male"}
 SUPPRESSED_MARK_Y = 0.025
 """Height (fraction of the plot) of the × that marks a suppressed period on the x axis."""
+TITLE_WIDTH = 56
+"""Characters per line of an on-screen chart title at its size in a 535-pixel-wide chart (a
+1024-pixel screen with the menu open)."""
+TITLE_LINE_PAD = 12
 NOTE_WIDTH = 105
 """Characters per line of a chart's footnote (fits 1280 px at the theme's annotation size)."""
 
@@ -239,10 +243,23 @@ def _mark_provisional(fig: go.Figure, data: pd.DataFrame, monthly: bool) -> None
                        xanchor="right", yanchor="bottom", font=dict(size=theme.ANNOTATION_SIZE))
 
 
+def wrap_title(title: str | None) -> str:
+    """A chart title broken into lines of at most TITLE_WIDTH characters (plotly.js never wraps
+    one): a long title stays whole on a 1024-pixel projector with the menu open. Exports and
+    handouts re-wrap it for their own width (app.export.plain_text drops the breaks)."""
+    if not title or len(title) <= TITLE_WIDTH or "<br>" in title:
+        return title or ""
+    return "<br>".join(textwrap.wrap(title, TITLE_WIDTH, break_long_words=False))
+
+
 def _base_layout(fig: go.Figure, title: str | None, height: int | None = None) -> None:
     # Explicit side margins: Streamlit's chart theme sets them to 0, which clips outside labels.
+    text = wrap_title(title)
+    # plotly.js places a top-anchored title by its first line: a second line needs top padding
+    # or the first one is cut off at the card's edge.
+    title_pad = dict(t=TITLE_LINE_PAD) if "<br>" in text else {}
     fig.update_layout(template=theme.TEMPLATE_NAME, height=height or theme.CHART_HEIGHT,
-                      title=dict(text=title or "", automargin=True),
+                      title=dict(text=text, automargin=True, pad=title_pad),
                       hovermode="closest", margin=dict(l=10, r=30))
 
 

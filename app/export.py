@@ -345,7 +345,7 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
         title=dict(text="<br>".join(_plotly_escape(t) for t in title_lines),
                    font=dict(size=TITLE_SIZE, color=TEXT_COLOR, weight="bold"),
                    xref="paper", x=0, xanchor="left", yref="container",
-                   y=1 - PAD / height, yanchor="top", automargin=False),
+                   y=1 - PAD / height, yanchor="top", automargin=False, pad=dict(t=0)),
         legend=dict(font=dict(size=LEGEND_SIZE, color=TEXT_COLOR), itemwidth=40),
         margin=dict(l=PAD, r=PAD, t=top, b=bottom, pad=0, autoexpand=True),
     )

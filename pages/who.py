@@ -113,15 +113,15 @@ def national_deaths() -> None:
 def nonfatal_visits() -> None:
     """DOSE-DIS nonfatal visits by sex x age: a complement, never mixed with deaths."""
     dis_years = sorted(int(y) for y in dis.loc[dis["drug_group"] == BENZO, "year"].unique())
-    c0, c1, c2 = st.columns([2, 3, 3])
+    c0, c1 = st.columns(2)
     with c0:
         measure = measure_control()
     with c1:
-        setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
-                                  format_func=SETTINGS.get, widget="segmented")
-    with c2:
         dose_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1],
                                          key="dose_year")
+    # A row of its own: its two long labels stay whole on a 1024-pixel projector with the menu.
+    setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
+                              format_func=SETTINGS.get, widget="segmented")
     sex_age = memo.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
     st.markdown(text("nonfatal", jurisdictions=nonfatal.jurisdictions_text(sex_age),
                      year=dose_year))

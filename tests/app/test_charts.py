@@ -435,3 +435,15 @@ def test_offline_base_map_shipped_with_states():
     config = geo.plotly_config()
     assert config["topojsonURL"].endswith("/")
     assert not config["topojsonURL"].startswith("http")
+
+
+def test_a_long_title_is_wrapped_for_a_narrow_screen_and_a_short_one_is_kept():
+    long = "NONFATAL benzodiazepine overdoses by age and sex, 2023 (not deaths)"
+    lines = charts.wrap_title(long).split("<br>")
+    assert len(lines) == 2 and all(len(line) <= charts.TITLE_WIDTH for line in lines)
+    assert " ".join(lines) == long, "no word is lost or split"
+    assert charts.wrap_title("Deaths by sex") == "Deaths by sex"
+    assert charts.wrap_title(None) == ""
+    from app import export
+    figure = go.Figure(layout=dict(title=dict(text=charts.wrap_title(long))))
+    assert export.plain_text(figure.layout.title.text) == long, "exports re-wrap the plain title"
