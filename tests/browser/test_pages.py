@@ -47,3 +47,33 @@ def test_page_renders_offline_without_errors(page, app_url, url_path, file, size
     page.set_viewport_size({"width": size[0], "height": max(size[1], min(int(height), 12000))})
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / f"{url_path or 'overview'}-{size[0]}x{size[1]}.png"))
+
+
+# Text that overflows its box, measured in the page: segmented controls wider than their column,
+# chart titles wider than their chart (plotly.js never wraps a title; app.charts.wrap_title does).
+OVERFLOWING_TEXT = """() => {
+  const cut = [];
+  for (const group of document.querySelectorAll('[data-testid="stButtonGroup"]'))
+    if (group.scrollWidth > group.clientWidth + 1) cut.push('control: ' + group.textContent);
+  for (const title of document.querySelectorAll('.js-plotly-plot .gtitle')) {
+    const chart = title.closest('.main-svg').getBoundingClientRect();
+    const box = title.getBoundingClientRect();
+    if (box.right > chart.right + 1 || box.top < chart.top - 1) cut.push('title: ' + title.textContent);
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("url_path", [p[0] for p in page_paths() if p[0] not in TEXT_PAGES]
+                         + ["who?section=nonfatal", "who?section=ct", "illicit?section=nonfatal",
+                            "states?view=ranking"])
+def test_nothing_is_cut_on_a_1024_pixel_projector_with_the_menu_open(page, app_url, url_path):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.get_by_test_id("stSidebar").is_visible(), "measured with the menu open"
+    assert page.evaluate(OVERFLOWING_TEXT) == []
