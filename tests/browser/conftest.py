@@ -43,24 +43,32 @@ def browser(chromium_path: str):
         b.close()
 
 
-@pytest.fixture()
-def page(browser):
-    """A page whose requests to anything but localhost are aborted and recorded: the app must
-    work offline."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "ws://127.0.0.1")
+
+
+def offline_page(context):
+    """A new page of `context` whose requests to anything but this machine are aborted and
+    recorded in `page.external_requests`: the app must work offline."""
     pg = context.new_page()
     pg.external_requests = []
 
     def guard(route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "ws://127.0.0.1")):
+        if url.startswith(LOCAL):
             route.continue_()
         else:
             pg.external_requests.append(url)
             route.abort()
 
     pg.route("**/*", guard)
-    yield pg
+    return pg
+
+
+@pytest.fixture()
+def page(browser):
+    """An offline-guarded page (`offline_page`) at 1280×720."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    yield offline_page(context)
     context.close()
 
 
@@ -76,20 +84,7 @@ def page_in_scheme(browser):
         context = browser.new_context(viewport={"width": 1280, "height": 720},
                                       color_scheme=color_scheme)
         contexts.append(context)
-        pg = context.new_page()
-        pg.external_requests = []
-
-        def guard(route):
-            url = route.request.url
-            if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:",
-                               "ws://127.0.0.1")):
-                route.continue_()
-            else:
-                pg.external_requests.append(url)
-                route.abort()
-
-        pg.route("**/*", guard)
-        return pg
+        return offline_page(context)
 
     yield open_page
     for context in contexts:
