@@ -8,9 +8,10 @@ lay them out with these helpers. Nothing here passes data- or URL-derived text t
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
@@ -46,23 +47,31 @@ def _safe_filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "data"
 
 
-class ChartExtras(NamedTuple):
-    """What chart_block shows under a chart, derived from its plotted rows only."""
-    summary: str | None  # charts.chart_summary, unless the caller gives its own sentence
+class ChartDetails(NamedTuple):
+    """What chart_block's detail boxes show, derived from the plotted rows only."""
     table: pd.DataFrame  # the "Show data" table
     csv: bytes  # the same table as CSV
     reproduction: tuple[str, str] | None  # (table name, pandas code) or None
 
 
-def chart_extras(plotted_df: pd.DataFrame, summary_kwargs: Mapping[str, object] | None,
-                 data_version: str | None) -> ChartExtras:
-    """Summary sentence, data table, CSV and reproduction snippet of one chart. Computed once per
-    plotted rows and data build through app.memo: the rows are hashed once, not four times."""
-    summary = (charts.chart_summary(plotted_df, **summary_kwargs)
-               if summary_kwargs is not None else None)
+def chart_details(plotted_df: pd.DataFrame, data_version: str | None) -> ChartDetails:
+    """Data table, CSV and reproduction snippet of one chart, computed through app.memo once per
+    plotted rows and data build, and only when a reader opens one of its boxes (the reproduction
+    check scans the chart's whole source table)."""
     table = charts.display_table(plotted_df)
-    return ChartExtras(summary, table, table.to_csv(index=False).encode("utf-8"),
-                       _reproduction(plotted_df) if data_version else None)
+    return ChartDetails(table, table.to_csv(index=False).encode("utf-8"),
+                        _reproduction(plotted_df) if data_version else None)
+
+
+@contextlib.contextmanager
+def on_demand(label: str, key: str) -> Iterator[bool]:
+    """An expander whose content the caller draws only while it is open (yields whether it is):
+    opening it reruns the page. Used for detail boxes, so a page load does not fetch and start
+    the data grid and code highlighter (~2.8 MB of JavaScript) for boxes nobody opened
+    (benchmarks/RESULTS.md, section 3). `st.session_state[key]` is True while open."""
+    box = st.expander(label, key=key, on_change="rerun")
+    with box:
+        yield bool(box.open)
 
 
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
@@ -80,16 +89,12 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     baked into the images (default: the figure's own title).
 
     Returns the chart as a handout section, for `handout_button` at the bottom of the page.
-    The summary, table and CSV are computed once per plotted rows (app.memo), so a rerun with an
-    unchanged chart costs little beyond sending it.
+    The summary, and the table, CSV and reproduction check once a box is opened, are computed once
+    per plotted rows (app.memo), so a rerun with an unchanged chart costs little beyond sending
+    it.
     """
-    try:
-        data_version = str(data.load_manifest()["built_at"])
-    except data.DataUnavailable:
-        data_version = None
-    extras = memo.call(chart_extras, plotted_df,
-                       None if summary is not None else dict(summary_kwargs or {}), data_version)
-    sentence = summary if summary is not None else str(extras.summary)
+    sentence = (summary if summary is not None
+                else memo.call(charts.chart_summary, plotted_df, **(summary_kwargs or {})))
     # theme=None: the chart keeps its own white card and dark text in both Streamlit themes
     # (app.theme: no chart text colour passes AA on both, and a theme switch does not rerun).
     st.plotly_chart(fig, width="stretch", config=plotly_config(), key=f"chart_{key}",
@@ -98,22 +103,26 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
         st.caption(caption)
     st.markdown(sentence)
     image_downloads(fig, caption, key, title=export_title)
-    # Lazy expanders: their content is sent only once opened (a rerun), so a page load does not
-    # fetch and start the data grid and code highlighter (~2.8 MB of JavaScript) for tables
-    # nobody opened yet. benchmarks/RESULTS.md, section 3.
-    show_data = st.expander("Show data", key=SHOW_DATA_KEY + key, on_change="rerun")
-    with show_data:
-        if show_data.open:
-            st.dataframe(extras.table, hide_index=True, width="stretch", key=f"table_{key}")
-            st.download_button("Download these data (CSV)", data=extras.csv,
+    with on_demand("Show data", SHOW_DATA_KEY + key) as opened:
+        if opened:
+            details = _details(plotted_df)
+            st.dataframe(details.table, hide_index=True, width="stretch", key=f"table_{key}")
+            st.download_button("Download these data (CSV)", data=details.csv,
                                file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
                                key=f"csv_{key}", on_click="ignore")
-    cite = st.expander("Cite and reproduce this view", key=CITE_KEY + key, on_change="rerun")
-    with cite:
-        if cite.open:
-            cite_and_reproduce(plotted_df, extras.reproduction)
+    with on_demand("Cite and reproduce this view", CITE_KEY + key) as opened:
+        if opened:
+            cite_and_reproduce(plotted_df, _details(plotted_df).reproduction)
     return export.HandoutSection(title=export_title or export.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
+
+
+def _details(plotted_df: pd.DataFrame) -> ChartDetails:
+    try:
+        data_version = str(data.load_manifest()["built_at"])
+    except data.DataUnavailable:
+        data_version = None
+    return memo.call(chart_details, plotted_df, data_version)
 
 
 def cite_and_reproduce(plotted_df: pd.DataFrame,

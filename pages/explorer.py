@@ -195,11 +195,9 @@ if caveats:
     with st.expander("The source's caveats"):
         st.markdown("\n".join(f"- {c}" for c in caveats))
 
-# Drawn when opened, like every chart's own "Cite and reproduce" (app.ui.chart_block): the code
-# boxes load a large highlighter the page does not need until then.
-cite = st.expander("Cite and reproduce these rows", key="cite_rows", on_change="rerun")
-with cite:
-    if cite.open:
+# Drawn when opened, like every chart's own "Cite and reproduce" (app.ui.on_demand).
+with ui.on_demand("Cite and reproduce these rows", "cite_rows") as opened:
+    if opened:
         st.caption(explorer.text("cite_help"))
         link = urlstate.shareable_url()
         st.code(explorer.citation_text(table, selection, accessed=dt.date.today().isoformat(),
