@@ -44,6 +44,7 @@ TITLE_WIDTH = 56
 """Characters per line of an on-screen chart title at its size in a 535-pixel-wide chart (a
 1024-pixel screen with the menu open)."""
 TITLE_LINE_PAD = 12
+"""Top padding (px) of a wrapped title: plotly.js anchors a top-anchored title by its first line."""
 NOTE_WIDTH = 105
 """Characters per line of a chart's footnote (fits 1280 px at the theme's annotation size)."""
 
