@@ -8,6 +8,7 @@ import pytest
 from devtools import free_port, start_streamlit, stop_streamlit
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("script, path", [("benchmarks/bare_page.py", ""),
                                           ("benchmarks/bare_page_at_path.py", "chart")])
 def test_reference_page_is_one_title_and_one_chart(page, script, path):
