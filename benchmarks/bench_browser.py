@@ -31,14 +31,16 @@ import argparse
 import json
 import statistics
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from devtools import (CHROMIUM, CHROMIUM_ARGS, dashboard_pages, free_port,  # noqa: E402
-                      start_streamlit, stop_streamlit)
+from devtools import (CHROMIUM, CHROMIUM_ARGS, DashboardPage, dashboard_pages,  # noqa: E402
+                      free_port, start_streamlit, stop_streamlit)
 TARGET_RATIO = 1.3
 BARE_ROOT = "bare (reference)"
 BARE_PATH = "bare at /chart (reference)"
@@ -77,6 +79,26 @@ PROBE = """
   else document.addEventListener('readystatechange', start, {once: true});
 })();
 """
+
+
+@contextmanager
+def serving(pages: Sequence[DashboardPage]) -> Iterator[list[tuple[str, str]]]:
+    """Start the dashboard and both reference pages on free ports; yield (name, url) of what to
+    load: the bare page at "/", the bare page at /chart, then each page where the app's links
+    point (the default page at "/"). The servers stop on exit."""
+    ports = {script: free_port() for script in
+             ("dashboard.py", "benchmarks/bare_page.py", "benchmarks/bare_page_at_path.py")}
+    servers = []
+    try:
+        for script, port in ports.items():
+            servers.append(start_streamlit(script, port))
+        yield ([(BARE_ROOT, f"http://127.0.0.1:{ports['benchmarks/bare_page.py']}/"),
+                (BARE_PATH, f"http://127.0.0.1:{ports['benchmarks/bare_page_at_path.py']}/chart")]
+               + [(p.url_path, f"http://127.0.0.1:{ports['dashboard.py']}/{p.served_at}")
+                  for p in pages])
+    finally:
+        for proc in servers:
+            stop_streamlit(proc)
 
 
 def load(browser, url: str, timeout_ms: int) -> dict[str, Any]:
@@ -132,15 +154,7 @@ def main() -> None:
         print(f"warning: page files missing (their loads will show an error): {missing}",
               file=sys.stderr)
 
-    dash_port, bare_port, path_port = free_port(), free_port(), free_port()
-    servers = []
-    try:
-        servers.append(start_streamlit("dashboard.py", dash_port))
-        servers.append(start_streamlit("benchmarks/bare_page.py", bare_port))
-        servers.append(start_streamlit("benchmarks/bare_page_at_path.py", path_port))
-        targets = [(BARE_ROOT, f"http://127.0.0.1:{bare_port}/"),
-                   (BARE_PATH, f"http://127.0.0.1:{path_port}/chart")] + [
-            (p.url_path, f"http://127.0.0.1:{dash_port}/{p.served_at}") for p in pages]
+    with serving(pages) as targets:
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in targets}
         first: dict[str, dict[str, Any]] = {}
         timeout_ms = int(args.timeout * 1000)
@@ -155,9 +169,6 @@ def main() -> None:
                     samples[name].append(load(browser, url, timeout_ms))
                 print(f"round {round_no + 1}/{args.loads} done", file=sys.stderr, flush=True)
             browser.close()
-    finally:
-        for proc in servers:
-            stop_streamlit(proc)
 
     rows = []
     for name, _ in targets:

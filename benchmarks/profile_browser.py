@@ -33,9 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_browser import BARE_PATH, BARE_ROOT, PROBE  # noqa: E402
-from devtools import (CHROMIUM, CHROMIUM_ARGS, dashboard_pages, free_port,  # noqa: E402
-                      start_streamlit, stop_streamlit)
+from benchmarks.bench_browser import PROBE, serving  # noqa: E402
+from devtools import CHROMIUM, CHROMIUM_ARGS, dashboard_pages  # noqa: E402
 
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing",
               "loading", "v8.execute", "disabled-by-default-v8.cpu_profiler"]
@@ -53,8 +52,10 @@ def _main_thread(events: list[dict]) -> tuple[int, int]:
     return max(counts, key=counts.get)
 
 
-def _samples(events: list[dict], pid: int) -> list[tuple[float, float, int, dict]]:
-    """(time µs, duration µs, leaf node id, nodes) of every V8 CPU sample of the renderer."""
+def _samples(events: list[dict], pid: int) -> tuple[list[tuple[float, float, int]],
+                                                     dict[int, dict]]:
+    """V8 CPU samples of the renderer as (time µs, µs since the previous sample, leaf node id),
+    and the call-tree nodes by id (a node's "parent" leads to the root)."""
     nodes: dict[int, dict] = {}
     starts = {e["id"]: e["args"]["data"]["startTime"] for e in events
               if e.get("name") == "Profile" and e["pid"] == pid}
@@ -72,7 +73,7 @@ def _samples(events: list[dict], pid: int) -> list[tuple[float, float, int, dict
             t += delta
             samples.append((t, delta, node_id))
         clock[e["id"]] = t
-    return [(t, d, n, nodes) for t, d, n in samples]
+    return samples, nodes
 
 
 def _script_of(node: dict) -> str:
@@ -91,7 +92,8 @@ def breakdown(events: list[dict], first_chart_ms: float) -> dict[str, float]:
                and e.get("name") == "RunTask" and start <= e["ts"] <= end)
     out = {"first_chart": first_chart_ms, "busy": busy / 1000, "plotly": 0.0, "react": 0.0,
            "idle": 0.0}
-    for t, duration, leaf, nodes in _samples(events, pid):
+    samples, nodes = _samples(events, pid)
+    for t, duration, leaf in samples:
         if not start <= t <= end:
             continue
         scripts, node_id = set(), leaf
@@ -111,16 +113,16 @@ def traced_load(browser, url: str, timeout_ms: int) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(PROBE)
     page = context.new_page()
+    browser.start_tracing(page=page, categories=CATEGORIES)
     try:
-        browser.start_tracing(page=page, categories=CATEGORIES)
         page.goto(url, wait_until="commit", timeout=timeout_ms)
         page.wait_for_function("() => window.__bench && window.__bench.firstChart !== null",
                                timeout=timeout_ms, polling=100)
         first_chart = page.evaluate("() => window.__bench.firstChart")
-        events = json.loads(browser.stop_tracing())["traceEvents"]
-        return breakdown(events, first_chart)
     finally:
+        trace = browser.stop_tracing()  # also on failure: the next load starts a new trace
         context.close()
+    return breakdown(json.loads(trace)["traceEvents"], first_chart)
 
 
 def main() -> None:
@@ -135,15 +137,7 @@ def main() -> None:
     pages = [p for p in dashboard_pages() if p.url_path != "methods"]  # methods has no chart
     if args.pages:
         pages = [p for p in pages if p.url_path in set(args.pages.split(","))]
-    ports = {name: free_port() for name in ("dashboard", "bare", "path")}
-    servers = []
-    try:
-        servers.append(start_streamlit("dashboard.py", ports["dashboard"]))
-        servers.append(start_streamlit("benchmarks/bare_page.py", ports["bare"]))
-        servers.append(start_streamlit("benchmarks/bare_page_at_path.py", ports["path"]))
-        targets = [(BARE_ROOT, f"http://127.0.0.1:{ports['bare']}/"),
-                   (BARE_PATH, f"http://127.0.0.1:{ports['path']}/chart")] + [
-            (p.url_path, f"http://127.0.0.1:{ports['dashboard']}/{p.served_at}") for p in pages]
+    with serving(pages) as targets:
         results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in targets}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -154,9 +148,6 @@ def main() -> None:
                     results[name].append(traced_load(browser, url, int(args.timeout * 1000)))
                 print(f"round {round_no + 1}/{args.loads} done", file=sys.stderr, flush=True)
             browser.close()
-    finally:
-        for proc in servers:
-            stop_streamlit(proc)
 
     rows: list[dict[str, Any]] = []
     print(f"\nBrowser main thread before the first chart (ms, median of {args.loads} traced "
