@@ -336,8 +336,8 @@ def fmt(value: float | None, digits: int = 0) -> str:
 
 def print_tables(rows: list[dict[str, Any]]) -> None:
     print("\nScript time per page (ms, median; warm/widget target < 100 ms)")
-    print(f"| page | cold (process) | cold (cache) | warm (session) | widget rerun | "
-          f"widget p90 | target | widget changed |")
+    print("| page | cold (process) | cold (cache) | warm (session) | widget rerun | "
+          "widget p90 | target | widget changed |")
     print("|---|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
         if "failed" in r:
