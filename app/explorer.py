@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
