@@ -12,7 +12,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -206,6 +206,25 @@ def handout_button(page_title: str,
         on_click="ignore", icon=":material/picture_as_pdf:", disabled=not sections,
         help="All charts on this page with their numbers, sources and notes, as a printable PDF "
              "(made on the server; a few seconds).")
+
+
+def metric_row():
+    """A row for `st.metric` cards that wraps onto another row on a narrow screen. In `st.columns`
+    a card is only as wide as its column and Streamlit cuts a longer label with "…" (13 labels on
+    five views at 1024 px with the menu open); here each card keeps its whole label and the row
+    wraps instead. Use as `with ui.metric_row(): st.metric(...)`."""
+    return st.container(horizontal=True, gap="medium")
+
+
+def labelled_metric(label: str, value: str, *, help: str | None = None, border: bool = False,
+                    **metric_kwargs: Any) -> None:
+    """One `st.metric` whose label wraps: for a card in a column too narrow for its label, where
+    a `metric_row` would put each card on a row of its own. The label is drawn as text above the
+    number; the metric keeps it as its (hidden) name for screen readers and tests.
+    `metric_kwargs` (delta, delta_color, ...) go to `st.metric`."""
+    with st.container(border=border, gap=None):
+        st.markdown(label, help=help)
+        st.metric(label, value, label_visibility="collapsed", **metric_kwargs)
 
 
 def section_tabs(sections: Mapping[str, tuple[str, Callable[[], None]]], key: str) -> None:

@@ -73,10 +73,10 @@ text_column, chart_column = st.columns([2, 3], gap="medium")
 with text_column:
     show(mixing_text)
     check = memo.call(metrics.published_check, nida)
-    st.metric(f"Opioid deaths with benzos, "
-              f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
-              metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
-              help=methods.link_citations(str(check["text"]), numbers, references))
+    ui.labelled_metric(f"Opioid deaths with benzos, "
+                       f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
+                       metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
+                       help=methods.link_citations(str(check["text"]), numbers, references))
 with chart_column:
     with_without = memo.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())

@@ -74,13 +74,13 @@ def deaths_section() -> None:
 
     view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
     scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
-    m1, m2, m3 = st.columns(3)
-    m1.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
-              help=scope)
-    m2.metric(f"Percent of overdose deaths, {year}",
-              nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
-    m3.metric(f"Jurisdictions reporting, {year}",
-              str(view.jurisdictions_by_year.get(year, 0)))
+    with ui.metric_row():
+        st.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
+                  help=scope)
+        st.metric(f"Percent of overdose deaths, {year}",
+                  nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
+        st.metric(f"Jurisdictions reporting, {year}",
+                  str(view.jurisdictions_by_year.get(year, 0)))
 
     state_year = view.state_year
     if state_year.empty:

@@ -26,31 +26,38 @@ previous = memo.call(metrics.change_from_previous_year, nida, year)
 trend = memo.call(metrics.nida_rows, nida, TREND_GROUPS)
 benzo_trend = trend[trend["drug_group"] == "benzodiazepines"]
 
+# Four cards, two by two; their labels wrap (ui.labelled_metric): at 1024 px with the menu open a
+# metric's own label was cut to "Deaths involving benzodiazep…".
 top, bottom = st.columns(2), st.columns(2)
-top[0].metric(
-    f"Deaths involving benzodiazepines, {year}", metrics.format_count(change.latest_value),
-    delta=None if previous is None else f"{previous:+,.0f}", delta_color="inverse",
-    delta_description=f"vs {year - 1}", border=True,
-    help="Overdose deaths in which a benzodiazepine was one of the drugs involved.")
-top[1].metric(
-    f"Change since the peak year ({change.peak_year})", metrics.format_change_since_peak(change),
-    delta=f"{year} is the peak year" if change.latest_is_peak else
-    f"from {metrics.format_count(change.peak_value)} in {change.peak_year}",
-    delta_color="off", delta_arrow="off", border=True,
-    help=f"Peak: {metrics.format_count(change.peak_value)} deaths in {change.peak_year}, the "
-         f"highest yearly count in {int(benzo_trend['year'].min())}–{year}.")
-bottom[0].metric(
-    f"Benzodiazepine deaths also involving opioids, {year}",
-    metrics.format_percent(with_opioid.percent), border=True,
-    delta=f"{metrics.format_count(with_opioid.numerator)} of "
-          f"{metrics.format_count(with_opioid.denominator)} deaths",
-    delta_color="off", delta_arrow="off")
-bottom[1].metric(
-    f"Opioid deaths that also involved benzodiazepines, {year}",
-    metrics.format_percent(opioid_share.percent), border=True,
-    delta=f"{metrics.format_count(opioid_share.numerator)} of "
-          f"{metrics.format_count(opioid_share.denominator)} deaths",
-    delta_color="off", delta_arrow="off")
+with top[0]:
+    ui.labelled_metric(
+        f"Deaths involving benzodiazepines, {year}", metrics.format_count(change.latest_value),
+        delta=None if previous is None else f"{previous:+,.0f}", delta_color="inverse",
+        delta_description=f"vs {year - 1}", border=True,
+        help="Overdose deaths in which a benzodiazepine was one of the drugs involved.")
+with top[1]:
+    ui.labelled_metric(
+        f"Change since the peak year ({change.peak_year})",
+        metrics.format_change_since_peak(change),
+        delta=f"{year} is the peak year" if change.latest_is_peak else
+        f"from {metrics.format_count(change.peak_value)} in {change.peak_year}",
+        delta_color="off", delta_arrow="off", border=True,
+        help=f"Peak: {metrics.format_count(change.peak_value)} deaths in {change.peak_year}, the "
+             f"highest yearly count in {int(benzo_trend['year'].min())}–{year}.")
+with bottom[0]:
+    ui.labelled_metric(
+        f"Benzodiazepine deaths also involving opioids, {year}",
+        metrics.format_percent(with_opioid.percent), border=True,
+        delta=f"{metrics.format_count(with_opioid.numerator)} of "
+              f"{metrics.format_count(with_opioid.denominator)} deaths",
+        delta_color="off", delta_arrow="off")
+with bottom[1]:
+    ui.labelled_metric(
+        f"Opioid deaths that also involved benzodiazepines, {year}",
+        metrics.format_percent(opioid_share.percent), border=True,
+        delta=f"{metrics.format_count(opioid_share.numerator)} of "
+              f"{metrics.format_count(opioid_share.denominator)} deaths",
+        delta_color="off", delta_arrow="off")
 
 show_events = urlstate.toggle("Show events", True, key="events",
                               help="Label policy events (FDA warnings, CDC guidelines) on the chart")

@@ -48,18 +48,18 @@ rate_unit = str(rates["unit"].iloc[0]) if not rates.empty else ""
 wonder_caption = data.source_caption_text(wonder_source, views.WONDER_STATE_DEFINITION)
 
 st.subheader(f"{drug_label(drug)}: death rates by state, {year}")
-col_us, col_top, col_hidden = st.columns(3)
-col_us.metric(f"United States, {year} (per 100,000)",
+with ui.metric_row():
+    st.metric(f"United States, {year} (per 100,000)",
               theme.format_value(us_year["value"].iloc[0] if len(us_year) else None,
                                  "crude_rate"),
               help=("Deaths ÷ population, "
                     + (str(us_year["note"].iloc[0]) if len(us_year) else "not available")
                     + ". See the note under the line chart."))
-if top:
-    col_top.metric(f"Highest: {top[0]} (per 100,000)", theme.format_value(top[1], "crude_rate"))
-col_hidden.metric("States with no rate shown", f"{len(without_rate)} of {len(views.STATES)}",
-                  help="Count suppressed (small count) or rate hidden (unreliable); listed below "
-                       "the map.")
+    if top:
+        st.metric(f"Highest: {top[0]} (per 100,000)", theme.format_value(top[1], "crude_rate"))
+    st.metric("States with no rate shown", f"{len(without_rate)} of {len(views.STATES)}",
+              help="Count suppressed (small count) or rate hidden (unreliable); listed below "
+                   "the map.")
 
 # Only the open tab is drawn (a switch reruns the page): one map instead of a map and a
 # 50-bar chart on every load. The open tab is part of the link (?view=ranking).
@@ -126,14 +126,15 @@ if sudors is not None:
     sudors_deaths = memo.call(views.sudors_state_rows, sudors, sudors_drug, "deaths", sudors_year)
     sudors_source = data.table_source_id(SUDORS_TABLE)
     sudors_caption = data.source_caption_text(sudors_source, views.SUDORS_DEFINITION)
-    col_n, col_deaths, col_rate = st.columns(3)
-    col_n.metric(f"Reporting jurisdictions, {sudors_year}", str(coverage.get(sudors_year, 0)))
-    col_deaths.metric(f"Deaths, all reporting jurisdictions, {sudors_year}", theme.format_value(
-        memo.call(views.sudors_combined_value, sudors, sudors_drug, "deaths", sudors_year),
-        "deaths"))
-    col_rate.metric(f"Age-adjusted rate, all reporting, {sudors_year}", theme.format_value(
-        memo.call(views.sudors_combined_value, sudors, sudors_drug, views.SUDORS_RATE, sudors_year),
-        views.SUDORS_RATE))
+    with ui.metric_row():
+        st.metric(f"Reporting jurisdictions, {sudors_year}", str(coverage.get(sudors_year, 0)))
+        st.metric(f"Deaths, all reporting jurisdictions, {sudors_year}", theme.format_value(
+            memo.call(views.sudors_combined_value, sudors, sudors_drug, "deaths", sudors_year),
+            "deaths"))
+        st.metric(f"Age-adjusted rate, all reporting, {sudors_year}", theme.format_value(
+            memo.call(views.sudors_combined_value, sudors, sudors_drug, views.SUDORS_RATE,
+                      sudors_year),
+            views.SUDORS_RATE))
     st.markdown(content.fill(content.read_markdown("states_sudors"), {
         "first_year": str(min(coverage)), "last_year": str(max(coverage)),
         "coverage": "; ".join(f"{y}: {n} jurisdictions" for y, n in coverage.items())}))

@@ -70,14 +70,15 @@ def national_deaths() -> None:
                      female_deaths=theme.format_value(latest["deaths", "female"], "deaths"),
                      male_rate=theme.format_value(latest["age_adjusted_rate", "male"]),
                      female_rate=theme.format_value(latest["age_adjusted_rate", "female"])))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(f"Men: deaths, {latest_year}", theme.format_value(latest["deaths", "male"], "deaths"))
-    m2.metric(f"Women: deaths, {latest_year}",
-              theme.format_value(latest["deaths", "female"], "deaths"))
-    m3.metric(f"Men: rate, {latest_year}", theme.format_value(latest["age_adjusted_rate", "male"]),
-              help=RATE_HELP)
-    m4.metric(f"Women: rate, {latest_year}",
-              theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
+    with ui.metric_row():
+        st.metric(f"Men: deaths, {latest_year}",
+                  theme.format_value(latest["deaths", "male"], "deaths"))
+        st.metric(f"Women: deaths, {latest_year}",
+                  theme.format_value(latest["deaths", "female"], "deaths"))
+        st.metric(f"Men: rate, {latest_year}",
+                  theme.format_value(latest["age_adjusted_rate", "male"]), help=RATE_HELP)
+        st.metric(f"Women: rate, {latest_year}",
+                  theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
     sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
     ui.chart_block(
         memo.figure(charts.time_series, sex_rows, color_by="sex",
@@ -151,11 +152,11 @@ def connecticut_records() -> None:
     benzo = memo.call(ct_views.benzodiazepine_deaths, ct_deaths, ct_years)
     span = f"{ct_years[0]}–{ct_years[1]}" if ct_years[0] != ct_years[1] else str(ct_years[0])
     overall = memo.call(ct_views.share_overall, benzo)
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
-              help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
-    for column, flag in zip((k2, k3, k4), ct_views.SHARE_FLAGS):
-        column.metric(f"…with {ct_views.drug_label(flag).lower()}",
+    with ui.metric_row():
+        st.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
+                  help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
+        for flag in ct_views.SHARE_FLAGS:
+            st.metric(f"…with {ct_views.drug_label(flag).lower()}",
                       ct_views.share_text(overall, flag))
 
     age_sex = memo.call(ct_views.age_sex_counts, benzo)

@@ -50,9 +50,13 @@ def test_page_renders_offline_without_errors(page, app_url, url_path, file, size
 
 
 # Text that overflows its box, measured in the page: segmented controls wider than their column,
-# chart titles wider than their chart (plotly.js never wraps a title; app.charts.wrap_title does).
+# chart titles wider than their chart (plotly.js never wraps a title; app.charts.wrap_title does),
+# metric labels Streamlit shortened with "…" (it never wraps them; app.ui.metric_row wraps the row).
 OVERFLOWING_TEXT = """() => {
   const cut = [];
+  for (const label of document.querySelectorAll('[data-testid="stMetricLabel"]'))
+    if ([label, ...label.querySelectorAll('*')].some(n => n.scrollWidth > n.clientWidth + 1))
+      cut.push('metric: ' + label.textContent);
   for (const group of document.querySelectorAll('[data-testid="stButtonGroup"]'))
     if (group.scrollWidth > group.clientWidth + 1) cut.push('control: ' + group.textContent);
   for (const title of document.querySelectorAll('.js-plotly-plot .gtitle')) {
