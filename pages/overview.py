@@ -44,20 +44,15 @@ with top[1]:
         delta_color="off", delta_arrow="off", border=True,
         help=f"Peak: {metrics.format_count(change.peak_value)} deaths in {change.peak_year}, the "
              f"highest yearly count in {int(benzo_trend['year'].min())}–{year}.")
-with bottom[0]:
-    ui.labelled_metric(
-        f"Benzodiazepine deaths also involving opioids, {year}",
-        metrics.format_percent(with_opioid.percent), border=True,
-        delta=f"{metrics.format_count(with_opioid.numerator)} of "
-              f"{metrics.format_count(with_opioid.denominator)} deaths",
-        delta_color="off", delta_arrow="off")
-with bottom[1]:
-    ui.labelled_metric(
-        f"Opioid deaths that also involved benzodiazepines, {year}",
-        metrics.format_percent(opioid_share.percent), border=True,
-        delta=f"{metrics.format_count(opioid_share.numerator)} of "
-              f"{metrics.format_count(opioid_share.denominator)} deaths",
-        delta_color="off", delta_arrow="off")
+for column, label, share in (
+        (bottom[0], f"Benzodiazepine deaths also involving opioids, {year}", with_opioid),
+        (bottom[1], f"Opioid deaths that also involved benzodiazepines, {year}", opioid_share)):
+    with column:
+        ui.labelled_metric(
+            label, metrics.format_percent(share.percent), border=True,
+            delta=f"{metrics.format_count(share.numerator)} of "
+                  f"{metrics.format_count(share.denominator)} deaths",
+            delta_color="off", delta_arrow="off")
 
 show_events = urlstate.toggle("Show events", True, key="events",
                               help="Label policy events (FDA warnings, CDC guidelines) on the chart")
