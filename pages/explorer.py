@@ -9,6 +9,8 @@ import streamlit as st
 
 from app import charts, content, data, explorer, memo, ui, urlstate
 
+SELECT_WIDTH = 240  # px: two boxes a row at 1024 px with the menu open, three at 1280
+
 st.title("Data explorer")
 st.markdown(content.intro("explorer"))
 st.caption(explorer.text("controls_help"))
@@ -19,62 +21,64 @@ if not tables:
     st.error(f"No processed tables are listed: the data manifest in {data.data_dir()} is missing "
              f"or empty. To fix it, {data.REBUILD_HINT}.", icon=":material/error:")
     st.stop()
-top = st.columns([4, 3, 5])
-with top[0]:
-    table = urlstate.select("Table", tables, explorer.DEFAULT_TABLE if explorer.DEFAULT_TABLE
-                            in tables else tables[0], key="table",
-                            format_func=explorer.table_label)
+# Layout: option names are long (tables up to ~100 characters, measures ~60), and a closed
+# selectbox cuts its value at its own width. The table gets a row of its own, measure and drug
+# groups half a row each, the place/period/split boxes SELECT_WIDTH in a row that wraps.
+table = urlstate.select("Table", tables, explorer.DEFAULT_TABLE if explorer.DEFAULT_TABLE
+                        in tables else tables[0], key="table", format_func=explorer.table_label)
 ui.require_table(table)
 h = explorer.handle(table)
 
 measures = explorer.measure_options(h)
 explorer.drop_stale("measure", explorer.keep_choice(measures))
-with top[1]:
+measure_column, drugs_column = st.columns(2)
+with measure_column:
     measure = urlstate.select("Measure", measures, measures[0], key="measure",
                               format_func=explorer.measure_label)
 if measure in ("crude_rate", "age_adjusted_rate"):
     st.caption(explorer.text("rate_kinds"))
 drug_choices = explorer.drug_options(h, measure)
 explorer.drop_stale("drugs", explorer.keep_choices(drug_choices))
-with top[2]:
+with drugs_column:
     drugs = urlstate.multiselect("Drug groups", drug_choices,
                                  explorer.default_drugs(drug_choices), key="drugs",
                                  format_func=explorer.drug_label)
 
-middle = st.columns([3, 4, 3, 3])
+middle = st.container(horizontal=True, gap="small")
 geo_choices = explorer.geo_options(h, measure, tuple(drugs))
 explorer.drop_stale("geo", explorer.keep_choice(geo_choices))
-with middle[0]:
+with middle:
     geo = urlstate.select("Place", geo_choices, geo_choices[0], key="geo",
-                          format_func=lambda g: explorer.GEO_LABELS.get(g, g))
+                          format_func=lambda g: explorer.GEO_LABELS.get(g, g), width=SELECT_WIDTH)
 state_choices = explorer.state_options(h, measure, tuple(drugs)) if geo == "state" else []
 if geo == "state":
     explorer.drop_stale("states", explorer.keep_choices(state_choices))
-    with middle[1]:
+    with middle:
         states = urlstate.multiselect("States", state_choices, [], key="states",
                                       format_func=explorer.state_label,
-                                      placeholder="All states with rows")
+                                      placeholder="All states with rows", width=SELECT_WIDTH)
 else:
     explorer.forget("states")
     states = []
 fips = explorer.states_to_fips(states)
 period_choices = explorer.period_options(h, measure, tuple(drugs), geo, fips)
 explorer.drop_stale("period", explorer.keep_choice(period_choices))
-with middle[2]:
+with middle:
     period = urlstate.select("Period", period_choices, period_choices[0], key="period",
                              format_func=lambda p: explorer.PERIOD_LABELS.get(p, p),
-                             disabled=len(period_choices) == 1)
+                             disabled=len(period_choices) == 1, width=SELECT_WIDTH)
 split_choices = explorer.split_options(h, measure, tuple(drugs), geo, fips, period)
 explorer.drop_stale("split", explorer.keep_choice(split_choices))
-with middle[3]:
+with middle:
     split = urlstate.select("Split by", split_choices, split_choices[0], key="split",
                             format_func=explorer.split_label,
-                            disabled=len(split_choices) == 1)
+                            disabled=len(split_choices) == 1, width=SELECT_WIDTH)
 
-bottom = st.columns([4, 6, 2], vertical_alignment="bottom")
+# Chart type and "Show events" as wide as their labels, the year slider the rest of the row.
+bottom = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
 chart_choices = explorer.chart_options(geo, len(states) or len(state_choices))
 explorer.drop_stale("chart", explorer.keep_choice(chart_choices))
-with bottom[0]:
+with bottom:
     chart = urlstate.select("Chart", chart_choices, "line", key="chart", widget="segmented",
                             format_func=explorer.CHART_LABELS.get,
                             help="Line: over the years chosen. Bars and map: one year.")
@@ -84,7 +88,7 @@ if span is None:
     st.stop()
 first, last = span
 show_events = False
-with bottom[1]:
+with bottom:
     if chart == "line":
         explorer.forget("year")
         if first < last:
@@ -106,7 +110,7 @@ with bottom[1]:
             st.caption(f"Year: {first} (the only year with rows)")
         years = (year, year)
 if chart == "line":
-    with bottom[2]:
+    with bottom:
         show_events = urlstate.toggle("Show events", True, key="events")
 urlstate.show_notices()
 urlstate.copy_link_control()

@@ -61,15 +61,18 @@ def deaths_section() -> None:
     """SUDORS: illegal benzodiazepines detected in overdose deaths (states, trend, chosen)."""
     st.markdown(text("sudors", jurisdictions=", ".join(
         f"{n} in {y}" for y, n in memo.call(nonfatal.jurisdictions_per_year, detected).items())))
-    c1, c2, c3 = st.columns(3)
-    with c1:
+    # Drug names are long ("Illegal (designer) benzodiazepines"): in a third of the row the
+    # chosen one was cut, so the year slider has a row of its own.
+    drug_column, measure_column = st.columns([3, 2])
+    with drug_column:
         drug = urlstate.select("Drug", list(nonfatal.DETECTED_BENZODIAZEPINES),
                                "illegal_benzodiazepines", key="drug", format_func=drug_name)
-    with c2:
+    with measure_column:
         sudors_measure = urlstate.select("Measure (deaths)", list(SUDORS_MEASURES), "deaths",
                                          key="sudors_measure", format_func=SUDORS_MEASURES.get,
                                          widget="segmented")
-    with c3:
+    year_column, _ = st.columns(2)
+    with year_column:
         year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
     view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
