@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import charts, data, export, memo, reproduce, urlstate
 from app.geo import plotly_config
@@ -208,11 +209,11 @@ def handout_button(page_title: str,
              "(made on the server; a few seconds).")
 
 
-def metric_row():
+def metric_row() -> DeltaGenerator:
     """A row for `st.metric` cards that wraps onto another row on a narrow screen. In `st.columns`
-    a card is only as wide as its column and Streamlit cuts a longer label with "…" (13 labels on
-    five views at 1024 px with the menu open); here each card keeps its whole label and the row
-    wraps instead. Use as `with ui.metric_row(): st.metric(...)`."""
+    a card is only as wide as its column and Streamlit cuts a longer label with "…" (17 labels on
+    six views at 1024 px with the menu open, benchmarks/RESULTS.md problem 9); here each card
+    keeps its whole label and the row wraps instead. Use as `with ui.metric_row(): st.metric(...)`."""
     return st.container(horizontal=True, gap="medium")
 
 
