@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from etl.build import DEFAULT_OUT, SOURCE_MODULES, BuildError, build, format_summary
+from etl import source as source_list
+from etl.build import DEFAULT_OUT, BuildError, build, format_summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--raw-dir", type=Path, default=None,
                        help="folder of raw source folders (default: ../shared/data/raw when present)")
-        p.add_argument("--source", action="append", choices=SOURCE_MODULES,
+        p.add_argument("--source", action="append", choices=source_list.SOURCE_MODULES,
                        help="only this source (repeatable); default: all")
         p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: data/)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -23,6 +23,7 @@ from types import ModuleType
 import pandas as pd
 import pandera.errors
 
+from etl import source as source_list
 from etl.corrections import CORRECTIONS_FILE
 from etl.source import ParseResult, Source, SourceFormatError
 
@@ -30,11 +31,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "data"
 SHARED_RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
 MANIFEST_NAME = "manifest.json"
-
-# Order matters only for the progress display; every source is independent.
-SOURCE_MODULES: tuple[str, ...] = (
-    "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
-)
 
 
 class BuildError(Exception):
@@ -50,8 +46,9 @@ def default_raw_dir() -> Path | None:
 
 
 def load_source_module(name: str) -> ModuleType:
-    if name not in SOURCE_MODULES:
-        raise BuildError(f"unknown source {name!r}; known sources: {', '.join(SOURCE_MODULES)}")
+    known = source_list.SOURCE_MODULES
+    if name not in known:
+        raise BuildError(f"unknown source {name!r}; known sources: {', '.join(known)}")
     return importlib.import_module(f"etl.{name}")
 
 
@@ -167,7 +164,7 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
         raise BuildError(f"raw folder {raw_dir or SHARED_RAW} not found: pass --raw-dir DIR "
                          "or run `python -m etl fetch` first")
     raw_dir = Path(raw_dir)
-    names = list(only) if only else list(SOURCE_MODULES)
+    names = list(only) if only else list(source_list.SOURCE_MODULES)
     modules = [load_source_module(n) for n in names]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

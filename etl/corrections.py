@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.registry import DRUG_GROUPS
+from etl import source as source_list
 from etl.source import Source, SourceFormatError
 from etl.tidy import EXCLUDED_NOTE, SEXES
 
@@ -158,10 +159,8 @@ def _row_months(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def known_sources() -> dict[str, tuple[str, Source]]:
     """Source id -> (module name, Source) of every source module the build knows."""
-    from etl.build import SOURCE_MODULES  # noqa: PLC0415 (etl.build imports this module)
-
     found = {}
-    for name in SOURCE_MODULES:
+    for name in source_list.SOURCE_MODULES:
         source: Source = importlib.import_module(f"etl.{name}").SOURCE
         found[source.id] = (name, source)
     return found

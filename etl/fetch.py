@@ -33,7 +33,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from etl.build import SOURCE_MODULES, BuildError
+from etl import source as source_list
+from etl.build import BuildError
 from etl.source import RawFile, Source
 
 # Placeholder: replace with the public repository URL once it is published.
@@ -281,9 +282,10 @@ def write_fetched(folder: Path, downloads: list[Download]) -> Path:
 def _load_modules(only: list[str] | None) -> Iterator[tuple[str, ModuleType | None, str]]:
     """(name, module or None, message). Modules are imported one at a time, only those asked
     for; a source whose module is not written yet is skipped unless it was asked for."""
-    for name in only or SOURCE_MODULES:
-        if name not in SOURCE_MODULES:
-            raise FetchError(f"unknown source {name!r}; known: {', '.join(SOURCE_MODULES)}")
+    known = source_list.SOURCE_MODULES
+    for name in only or known:
+        if name not in known:
+            raise FetchError(f"unknown source {name!r}; known: {', '.join(known)}")
         try:
             yield name, importlib.import_module(f"etl.{name}"), ""
         except ModuleNotFoundError as err:

@@ -1,8 +1,11 @@
-"""What every source module declares: where its files come from and what tables it yields.
+"""Which sources exist, and what every source module declares: where its files come from and
+what tables it yields.
 
 A source module (etl/nida.py, etl/wonder.py, ...) defines `SOURCE: Source` and
 `parse(folder: Path) -> ParseResult`. The build, the fetcher, the manifest and the app's methods
 page all read the same `Source` record, so a URL or citation is written down once.
+`SOURCE_MODULES` is the one list of those modules; it lives here, where every stage (build,
+fetch, check, corrections) reads it without importing another stage.
 """
 from __future__ import annotations
 
@@ -13,6 +16,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from etl.tidy import TidySchema
+
+# Order matters only for the progress display; every source is independent.
+SOURCE_MODULES: tuple[str, ...] = (
+    "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
+)
 
 
 class SourceFormatError(Exception):

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.errors
 
 from etl import build as etl_build
+from etl import source as source_list
 from etl.build import MANIFEST_NAME, sha256_of
 from etl.source import Source, TableSpec
 
@@ -25,7 +26,7 @@ def source_specs() -> tuple[dict[str, dict[str, TableSpec]], dict[str, str]]:
     could not be imported (a table of that source cannot be schema-checked)."""
     specs: dict[str, dict[str, TableSpec]] = {}
     import_errors: dict[str, str] = {}
-    for name in etl_build.SOURCE_MODULES:
+    for name in source_list.SOURCE_MODULES:
         try:
             module = importlib.import_module(f"etl.{name}")
             source: Source = module.SOURCE

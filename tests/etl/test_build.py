@@ -20,6 +20,7 @@ import pytest
 import etl.__main__
 import etl.build
 import etl.checks
+import etl.source
 from etl.build import BuildError, build, format_summary
 from etl.tidy import TIDY_COLUMNS
 from etl.verify import verify_data_dir
@@ -111,14 +112,14 @@ def parse(folder: Path) -> ParseResult:
 # cannot be monkeypatched).
 RUNNER = '''
 import importlib.util, sys
-import etl.build
+import etl.build, etl.source
 fake_path, *argv = sys.argv[1:]
 for name in {names!r}:
     spec = importlib.util.spec_from_file_location(f"etl.{{name}}", fake_path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-etl.build.SOURCE_MODULES = {names!r}
+etl.source.SOURCE_MODULES = {names!r}
 etl.build.code_version = lambda: "test-version"
 from etl.__main__ import main
 sys.exit(main(argv))
@@ -143,8 +144,7 @@ def fakes(monkeypatch, fake_module_file):
         module = importlib.util.module_from_spec(spec)
         monkeypatch.setitem(sys.modules, spec.name, module)
         spec.loader.exec_module(module)
-    monkeypatch.setattr(etl.build, "SOURCE_MODULES", FAKE_NAMES)
-    monkeypatch.setattr(etl.__main__, "SOURCE_MODULES", FAKE_NAMES)
+    monkeypatch.setattr(etl.source, "SOURCE_MODULES", FAKE_NAMES)
     monkeypatch.setattr(etl.build, "code_version", lambda: "test-version")
     return FAKE_NAMES
 

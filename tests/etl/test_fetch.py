@@ -18,6 +18,7 @@ import pytest
 
 import etl.build
 import etl.fetch
+import etl.source
 from etl.fetch import (USER_AGENT, FetchError, csv_data_rows, download, fetch_sources,
                        make_session, manual_instructions, socrata_row_count, socrata_rows)
 from etl.source import RawFile, Source, TableSpec
@@ -241,7 +242,7 @@ def install_source(monkeypatch, files: tuple[RawFile, ...]) -> None:
         raw_folder="fake_folder", files=files, tables=(TableSpec("fake", "Fake", "Fake"),),
         coverage="none", definitions=(), citation="none")
     monkeypatch.setitem(sys.modules, "etl.fakefetch", module)
-    monkeypatch.setattr(etl.fetch, "SOURCE_MODULES", ("fakefetch", "not_written_yet"))
+    monkeypatch.setattr(etl.source, "SOURCE_MODULES", ("fakefetch", "not_written_yet"))
 
 
 def csv_export(n: int) -> bytes:
@@ -318,7 +319,7 @@ def test_fetch_sources_404_continues_then_raises(server, session, tmp_path, monk
 
 
 def test_fetch_sources_requested_but_unwritten_module_is_an_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(etl.fetch, "SOURCE_MODULES", ("not_written_yet",))
+    monkeypatch.setattr(etl.source, "SOURCE_MODULES", ("not_written_yet",))
     with pytest.raises(FetchError, match="etl.not_written_yet: cannot import"):
         list(fetch_sources(tmp_path, ["not_written_yet"], progress=False))
 

@@ -13,6 +13,7 @@ import pytest
 
 import etl.__main__
 import etl.build
+import etl.source
 from etl.source import RawFile, Source, TableSpec
 from etl.tidy import tidy_frame
 from etl.verify import verify_data_dir
@@ -57,7 +58,7 @@ def fake_source(monkeypatch):
         tables=(TableSpec(TABLE, "Fake deaths", "Fake deaths"),), coverage="tests",
         definitions=("ucd_overdose",), citation="none")
     monkeypatch.setitem(sys.modules, "etl.fakeverify", module)
-    monkeypatch.setattr(etl.build, "SOURCE_MODULES", ("fakeverify",))
+    monkeypatch.setattr(etl.source, "SOURCE_MODULES", ("fakeverify",))
     return module
 
 
@@ -146,7 +147,7 @@ def test_schema_failure_names_table_and_check(tmp_path, fake_source):
 def test_table_of_unknown_or_broken_source(out, monkeypatch):
     broken = types.ModuleType("etl.brokensrc")  # imports, but has no SOURCE
     monkeypatch.setitem(sys.modules, "etl.brokensrc", broken)
-    monkeypatch.setattr(etl.build, "SOURCE_MODULES", ("brokensrc",))
+    monkeypatch.setattr(etl.source, "SOURCE_MODULES", ("brokensrc",))
     [problem] = verify_data_dir(out)
     assert problem.startswith(f"table {TABLE}: no source module has id 'fakeverify', schema not "
                               "checked (modules that failed to import: etl.brokensrc: "
