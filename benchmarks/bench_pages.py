@@ -177,7 +177,8 @@ def worker(page: str, repeat: int, timeout: float, profile: bool = False) -> dic
     from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest, local_script_runner
 
-    from app import data, memo
+    from app.data import tables
+    from app.glue import cache
 
     script_ms: list[float] = []
     msg_bytes: list[int] = []
@@ -233,8 +234,8 @@ def worker(page: str, repeat: int, timeout: float, profile: bool = False) -> dic
     for _ in range(repeat):
         st.cache_data.clear()
         st.cache_resource.clear()
-        memo.clear()
-        data.clear_cache()
+        cache.clear()
+        tables.clear_cache()
         _, ms, _ = run_new()
         result["cold_cache_ms"].append(ms)
 

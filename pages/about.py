@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, memo, methods, metrics, ui, urlstate
+from app.charts import lines
+from app.data import content, provenance
+from app.glue import blocks, cache, headlines, layout, urlstate
+from app.views import methods, metrics
 
 PAGE_TITLE = "About Klonopin and benzodiazepines"
 SECTIONS = ["what_are_benzodiazepines", "misuse_and_addiction", "health_risks", "withdrawal",
@@ -16,11 +19,11 @@ OPIOID_TITLE = "Benzodiazepine overdose deaths with and without opioids, US"
 
 st.title(PAGE_TITLE)
 
-nida = ui.require_table(metrics.NIDA_TABLE)
-sudors = ui.require_table(metrics.SUDORS_TABLE)
+nida = layout.require_table(metrics.NIDA_TABLE)
+sudors = layout.require_table(metrics.SUDORS_TABLE)
 
 references = content.sources()
-values = metrics.headline_values_from(metrics.NIDA_TABLE)
+values = headlines.headline_values_from(metrics.NIDA_TABLE)
 texts = {name: content.fill(content.read_markdown(name), values) for name in SECTIONS}
 cited = methods.cited_ids(texts.values(), references)
 numbers = {source_id: n for n, source_id in enumerate(cited, 1)}
@@ -40,7 +43,7 @@ with lead:
     urlstate.show_notices()
     urlstate.copy_link_control()
 with help_column:
-    ui.get_help_box()
+    layout.get_help_box()
 
 # What are benzodiazepines, with SUDORS' illegal benzodiazepines beside the section on them.
 before, illicit_text, after = methods.split_around(texts["what_are_benzodiazepines"], "illicit")
@@ -54,13 +57,14 @@ with chart_column:
                      & sudors["drug_group"].isin(ILLICIT_GROUPS)]
     first, last = int(illicit["year"].min()), int(illicit["year"].max())
     st.markdown(f"**{ILLICIT_TITLE}**")
-    fig = memo.figure(
-        charts.time_series, illicit, measure_label="Deaths with the drug detected",
+    fig = cache.figure(
+        lines.time_series, illicit, measure_label="Deaths with the drug detected",
         events=methods.events_cited_in(illicit_text, content.load_events(), first, last)
         if show_events else [])
-    illicit_section = ui.chart_block(fig, illicit, data.table_caption_text("sudors_state"),
-                                     key="sudors_illicit", export_title=ILLICIT_TITLE)
-    ui.definition_note("sudors_unintentional_undetermined")
+    illicit_section = blocks.chart_block(
+        fig, illicit, provenance.table_caption_text("sudors_state"), key="sudors_illicit",
+        export_title=ILLICIT_TITLE)
+    layout.definition_note("sudors_unintentional_undetermined")
 
 st.divider()
 show(texts["misuse_and_addiction"])
@@ -72,22 +76,23 @@ show(before)
 text_column, chart_column = st.columns([2, 3], gap="medium")
 with text_column:
     show(mixing_text)
-    check = memo.call(metrics.published_check, nida)
-    ui.labelled_metric(f"Opioid deaths with benzos, "
-                       f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
-                       metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
-                       help=methods.link_citations(str(check["text"]), numbers, references))
+    check = cache.call(metrics.published_check, nida)
+    layout.labelled_metric(f"Opioid deaths with benzos, "
+                           f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
+                           metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
+                           help=methods.link_citations(str(check["text"]), numbers, references))
 with chart_column:
-    with_without = memo.call(metrics.nida_rows, nida, OPIOID_PARTS)
+    with_without = cache.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())
     st.markdown(f"**{OPIOID_TITLE}**")
-    fig = memo.figure(
-        charts.time_series, with_without, year_dtick=5,
+    fig = cache.figure(
+        lines.time_series, with_without, year_dtick=5,
         events=methods.events_cited_in(mixing_text, content.load_events(), first, last)
         if show_events else [])
-    opioid_section = ui.chart_block(fig, with_without, data.table_caption_text("nida_national"),
-                                    key="nida_with_without_opioids", export_title=OPIOID_TITLE)
-    ui.definition_note("ucd_overdose")
+    opioid_section = blocks.chart_block(
+        fig, with_without, provenance.table_caption_text("nida_national"),
+        key="nida_with_without_opioids", export_title=OPIOID_TITLE)
+    layout.definition_note("ucd_overdose")
 show(after)
 
 # Withdrawal in a warning box: stopping suddenly can be life-threatening.
@@ -101,4 +106,4 @@ show(texts["treatment_and_help"])
 st.divider()
 st.subheader("Sources cited on this page")
 st.markdown(methods.reference_list(cited, references))
-ui.handout_button(PAGE_TITLE, [illicit_section, opioid_section])
+blocks.handout_button(PAGE_TITLE, [illicit_section, opioid_section])

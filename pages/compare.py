@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, memo, ui, urlstate, views
+from app.charts import common, lines
+from app.data import content, provenance
+from app.glue import blocks, cache, layout, urlstate
+from app.views import comparisons
 
 TABLE = "nida_national"
 DEFINITION = "ucd_overdose"
@@ -16,16 +19,17 @@ SCALE_LABELS = {"linear": "Linear", "log": "Log"}
 st.title("Compared with other drugs")
 st.markdown(content.intro("compare"))
 
-nida = ui.require_table(TABLE)
-all_deaths = memo.call(views.drug_comparison_rows, nida, views.COMPARE_DRUGS, "deaths")
+nida = layout.require_table(TABLE)
+all_deaths = cache.call(comparisons.drug_comparison_rows, nida, comparisons.COMPARE_DRUGS, "deaths")
 all_years = sorted(int(y) for y in all_deaths["year"].unique())
 first_year, last_year = all_years[0], all_years[-1]
 
-drugs = urlstate.multiselect("Drugs", views.COMPARE_DRUGS, views.COMPARE_DEFAULT, key="drugs",
-                             format_func=lambda d: charts.series_label("drug_group", d))
+drugs = urlstate.multiselect("Drugs", comparisons.COMPARE_DRUGS, comparisons.COMPARE_DEFAULT,
+                             key="drugs",
+                             format_func=lambda d: common.series_label("drug_group", d))
 col_measure, col_view, col_sex = st.columns([1.2, 1, 1.3])
 with col_measure:
-    measure = urlstate.select("Measure", views.COMPARE_MEASURES, "deaths", key="measure",
+    measure = urlstate.select("Measure", comparisons.COMPARE_MEASURES, "deaths", key="measure",
                               widget="segmented", format_func=MEASURE_LABELS.get)
 with col_view:
     view = urlstate.select("View", list(VIEW_LABELS), "absolute", key="view", widget="segmented",
@@ -33,7 +37,7 @@ with col_view:
                            help="Index: each line divided by its own base-year value, × 100.")
 with col_sex:
     sex = urlstate.select("Sex", ["all", "female", "male"], "all", key="sex", widget="segmented",
-                          format_func=charts.SEX_LABELS.get)
+                          format_func=common.SEX_LABELS.get)
 col_years, col_base, col_scale, col_events = st.columns([1.6, 1.2, 0.9, 0.8],
                                                         vertical_alignment="bottom")
 with col_years:
@@ -54,31 +58,31 @@ if not drugs:
     st.info("Choose at least one drug to draw the chart.", icon=":material/info:")
     st.stop()
 
-rows = memo.call(views.drug_comparison_rows, nida, drugs, measure, sex)
+rows = cache.call(comparisons.drug_comparison_rows, nida, drugs, measure, sex)
 measure_label = MEASURE_LABELS[measure]
 unit = None
 if view == "index":
-    rows, dropped = views.indexed_rows(rows, base_year)
+    rows, dropped = comparisons.indexed_rows(rows, base_year)
     measure_label = f"{measure_label} relative to {base_year}"
-    unit = views.index_unit(base_year)
+    unit = comparisons.index_unit(base_year)
     if dropped:
         st.caption("Not indexed (no value in the base year): "
-                   + ", ".join(charts.series_label("drug_group", d) for d in dropped))
-plotted = views.within_years(rows, years)
+                   + ", ".join(common.series_label("drug_group", d) for d in dropped))
+plotted = comparisons.within_years(rows, years)
 if plotted.empty:
     st.info("No values for this choice of drugs and years.", icon=":material/info:")
     st.stop()
 
-sex_text = "" if sex == "all" else f", {charts.SEX_LABELS[sex].lower()}"
+sex_text = "" if sex == "all" else f", {common.SEX_LABELS[sex].lower()}"
 st.subheader(f"{measure_label}, United States{sex_text}, {years[0]}–{years[1]}")
-fig = memo.figure(charts.time_series, plotted, color_by="drug_group",
-                  measure_label=measure_label, unit=unit, log_y=scale == "log",
-                  events=content.chart_events(*years) if show_events else [])
-caption = (data.source_caption_text(data.table_source_id(TABLE), DEFINITION) + " "
+fig = cache.figure(lines.time_series, plotted, color_by="drug_group",
+                   measure_label=measure_label, unit=unit, log_y=scale == "log",
+                   events=content.chart_events(*years) if show_events else [])
+caption = (provenance.source_caption_text(provenance.table_source_id(TABLE), DEFINITION) + " "
            + content.read_markdown("compare_note"))
-ui.chart_block(fig, plotted, caption, key="compare_drugs",
-               summary_kwargs={"color_by": "drug_group", "unit": unit})
-ui.definition_note(DEFINITION)
+blocks.chart_block(fig, plotted, caption, key="compare_drugs",
+                   summary_kwargs={"color_by": "drug_group", "unit": unit})
+layout.definition_note(DEFINITION)
 
 with st.expander("How to read this chart"):
     st.markdown(content.fill(content.read_markdown("compare_measures"),

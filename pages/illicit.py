@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, memo, nonfatal, ui, urlstate
+from app.charts import bars, common, lines
+from app.data import content, provenance, tables
+from app.glue import blocks, cache, layout, urlstate
+from app.views import nonfatal
 from etl.registry import STATE_BY_ABBR
 
 TEXT = "illicit_nonfatal"
@@ -21,7 +24,7 @@ def text(section: str, **values: object) -> str:
 
 
 def drug_name(group: str) -> str:
-    return charts.series_label("drug_group", group)
+    return common.series_label("drug_group", group)
 
 
 def state_name(abbr: str) -> str:
@@ -32,22 +35,22 @@ st.title("Illicit benzodiazepines and nonfatal overdoses")
 st.markdown(content.intro("illicit_nonfatal"))
 link_area = st.container()
 
-sudors = ui.require_table("sudors_state")
-syndromic = ui.require_table("dose_syndromic")
-discharge = ui.require_table("dose_discharge")
+sudors = layout.require_table("sudors_state")
+syndromic = layout.require_table("dose_syndromic")
+discharge = layout.require_table("dose_discharge")
 
-dis_benzo = memo.call(data.rows_where, discharge, drug_group=nonfatal.BENZO)
-detected = memo.call(nonfatal.sudors_rows, sudors, nonfatal.DETECTED_BENZODIAZEPINES, "deaths")
+dis_benzo = cache.call(tables.rows_where, discharge, drug_group=nonfatal.BENZO)
+detected = cache.call(nonfatal.sudors_rows, sudors, nonfatal.DETECTED_BENZODIAZEPINES, "deaths")
 sudors_years = sorted(int(y) for y in detected["year"].unique())
 state_options = sorted(
-    set(memo.call(nonfatal.states_with_data, detected))
-    | set(memo.call(nonfatal.states_with_data,
-                    memo.call(nonfatal.syndromic_rows, syndromic, "month")))
-    | set(memo.call(nonfatal.states_with_data, dis_benzo)),
+    set(cache.call(nonfatal.states_with_data, detected))
+    | set(cache.call(nonfatal.states_with_data,
+                     cache.call(nonfatal.syndromic_rows, syndromic, "month")))
+    | set(cache.call(nonfatal.states_with_data, dis_benzo)),
     key=state_name)
-default_states = memo.call(
+default_states = cache.call(
     nonfatal.top_states,
-    memo.call(nonfatal.sudors_rows, sudors, ["illegal_benzodiazepines"], "deaths"), 3)
+    cache.call(nonfatal.sudors_rows, sudors, ["illegal_benzodiazepines"], "deaths"), 3)
 
 top_left, top_right = st.columns([3, 1])
 with top_left:
@@ -60,7 +63,7 @@ with top_right:
 def deaths_section() -> None:
     """SUDORS: illegal benzodiazepines detected in overdose deaths (states, trend, chosen)."""
     st.markdown(text("sudors", jurisdictions=", ".join(
-        f"{n} in {y}" for y, n in memo.call(nonfatal.jurisdictions_per_year, detected).items())))
+        f"{n} in {y}" for y, n in cache.call(nonfatal.jurisdictions_per_year, detected).items())))
     # Drug names are long ("Illegal (designer) benzodiazepines"): in a third of the row the
     # chosen one was cut, so the year slider has a row of its own.
     drug_column, measure_column = st.columns([3, 2])
@@ -75,9 +78,9 @@ def deaths_section() -> None:
     with year_column:
         year = urlstate.year_slider("Year (deaths)", sudors_years, sudors_years[-1], key="year")
 
-    view = memo.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
+    view = cache.call(nonfatal.sudors_view, sudors, drug, sudors_measure, year, states)
     scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
-    with ui.metric_row():
+    with layout.metric_row():
         st.metric(f"Deaths, {year}", nonfatal.year_value_text(view.total_deaths, year, "deaths"),
                   help=scope)
         st.metric(f"Percent of overdose deaths, {year}",
@@ -89,20 +92,20 @@ def deaths_section() -> None:
     if state_year.empty:
         st.info(f"No state rows for {drug_name(drug)} in {year}.")
     else:
-        ui.chart_block(
-            memo.figure(charts.ranked_bar, state_year, mark_censored=True,
-                        title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
-            state_year, data.table_caption_text("sudors_state"), "illicit_sudors_states")
+        blocks.chart_block(
+            cache.figure(bars.ranked_bar, state_year, mark_censored=True,
+                         title=f"{drug_name(drug)} detected in deaths, by state, {year}"),
+            state_year, provenance.table_caption_text("sudors_state"), "illicit_sudors_states")
 
     trend = view.trend
     events = content.chart_events(sudors_years[0], sudors_years[-1]) if show_events else []
-    ui.chart_block(
-        memo.figure(charts.time_series, trend, events=events,
-                    title="Illegal benzodiazepines detected in deaths, participating "
-                          "jurisdictions"),
-        trend, data.table_caption_text("sudors_state"), "illicit_sudors_trend")
+    blocks.chart_block(
+        cache.figure(lines.time_series, trend, events=events,
+                     title="Illegal benzodiazepines detected in deaths, participating "
+                     "jurisdictions"),
+        trend, provenance.table_caption_text("sudors_state"), "illicit_sudors_trend")
     censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
-                                                      nonfatal.DETECTED_BENZODIAZEPINES})
+                                                       nonfatal.DETECTED_BENZODIAZEPINES})
     if censored:
         st.caption(text("censored", points=", ".join(censored)))
 
@@ -110,16 +113,16 @@ def deaths_section() -> None:
     if picked.empty:
         st.info("Choose states above to compare them over time.")
     else:
-        ui.chart_block(
-            memo.figure(charts.time_series, picked, color_by="geo_name", events=events,
-                        title=f"{drug_name(drug)} detected in deaths, selected states"),
-            picked, data.table_caption_text("sudors_state"), "illicit_sudors_picked",
+        blocks.chart_block(
+            cache.figure(lines.time_series, picked, color_by="geo_name", events=events,
+                         title=f"{drug_name(drug)} detected in deaths, selected states"),
+            picked, provenance.table_caption_text("sudors_state"), "illicit_sudors_picked",
             summary_kwargs={"color_by": "geo_name"})
         if view.missing:
             st.caption(text("no_rows", states=", ".join(view.missing)))
         if view.censored_picked:
             st.caption(text("censored", points=", ".join(view.censored_picked)))
-    ui.definition_note("sudors_unintentional_undetermined")
+    layout.definition_note("sudors_unintentional_undetermined")
     refs = content.sources()
     st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
 
@@ -130,24 +133,24 @@ def nonfatal_section() -> None:
     period = urlstate.select("Period", list(PERIODS), "month", key="period",
                              format_func=PERIODS.get, widget="segmented")
     gap_label = text("gap_label")
-    sys_view = memo.call(nonfatal.syndromic_view, syndromic, period, states, gap_label)
+    sys_view = cache.call(nonfatal.syndromic_view, syndromic, period, states, gap_label)
     if sys_view.latest is not None:
         st.markdown(text("dose_sys", latest=nonfatal.period_text(sys_view.latest),
                          jurisdictions=nonfatal.jurisdictions_text(sys_view.latest.to_frame().T)))
     sys_plot = sys_view.plot
     sys_events = (content.chart_events(int(sys_plot["year"].min()), int(sys_plot["year"].max()))
                   if show_events else [])
-    sys_fig = memo.figure(charts.time_series, sys_plot, color_by="geo_name", events=sys_events,
-                          measure_label="Rate", unit="visits per 10,000 ED visits",
-                          height=520, title="NONFATAL benzodiazepine overdose ED visits "
-                                     "(not deaths)")
+    sys_fig = cache.figure(lines.time_series, sys_plot, color_by="geo_name", events=sys_events,
+                           measure_label="Rate", unit="visits per 10,000 ED visits",
+                           height=520, title="NONFATAL benzodiazepine overdose ED visits "
+                           "(not deaths)")
     if sys_view.gap is not None:
         nonfatal.shade_period(sys_fig, sys_view.gap[0], sys_view.gap[1], gap_label)
-    ui.chart_block(sys_fig, sys_plot, data.table_caption_text("dose_syndromic"), "illicit_dose_sys",
-                   summary_kwargs={"color_by": "geo_name"})
+    blocks.chart_block(sys_fig, sys_plot, provenance.table_caption_text("dose_syndromic"),
+                       "illicit_dose_sys", summary_kwargs={"color_by": "geo_name"})
     if sys_view.missing:
         st.caption(text("no_rows", states=", ".join(sys_view.missing)))
-    ui.definition_note("nonfatal_ed_syndromic")
+    layout.definition_note("nonfatal_ed_syndromic")
 
     dis_years = sorted(int(y) for y in dis_benzo["year"].unique())
     d1, d2, d3 = st.columns(3)
@@ -161,31 +164,32 @@ def nonfatal_section() -> None:
     with d3:
         dis_year = urlstate.year_slider("Year (nonfatal)", dis_years, dis_years[-1],
                                         key="dis_year")
-    dis_view = memo.call(nonfatal.discharge_view, discharge, setting, dose_measure, dis_year, states)
+    dis_view = cache.call(nonfatal.discharge_view, discharge, setting, dose_measure, dis_year,
+                          states)
     st.markdown(text("dose_dis", year=dis_year, jurisdictions=dis_view.jurisdictions))
     dis_states = dis_view.state_year
-    ui.chart_block(
-        memo.figure(charts.ranked_bar, dis_states,
-                    title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
-        dis_states, data.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
+    blocks.chart_block(
+        cache.figure(bars.ranked_bar, dis_states,
+                     title=f"NONFATAL: {SETTINGS[setting]} by state, {dis_year} (not deaths)"),
+        dis_states, provenance.table_caption_text("dose_discharge"), "illicit_dose_dis_states")
     dis_trend = dis_view.trend
     dis_events = content.chart_events(dis_years[0], dis_years[-1]) if show_events else []
-    ui.chart_block(
-        memo.figure(charts.time_series, dis_trend, color_by="geo_name", events=dis_events,
-                    title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
-                          "(not deaths)"),
-        dis_trend, data.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
+    blocks.chart_block(
+        cache.figure(lines.time_series, dis_trend, color_by="geo_name", events=dis_events,
+                     title=f"NONFATAL: {SETTINGS[setting]} involving benzodiazepines "
+                     "(not deaths)"),
+        dis_trend, provenance.table_caption_text("dose_discharge"), "illicit_dose_dis_trend",
         summary_kwargs={"color_by": "geo_name"})
     if dis_view.missing:
         st.caption(text("no_rows", states=", ".join(dis_view.missing)))
-    ui.definition_note(setting)
+    layout.definition_note(setting)
 
 
 # Deaths and nonfatal visits never share a chart; as tabs they do not share a screen either, and
 # only the open tab is drawn (a switch reruns the page; ?section=nonfatal in the link).
 SECTIONS = {"deaths": ("Deaths: illegal benzodiazepines (SUDORS)", deaths_section),
             "nonfatal": ("Nonfatal overdoses (DOSE, not deaths)", nonfatal_section)}
-ui.section_tabs(SECTIONS, key="section")
+layout.section_tabs(SECTIONS, key="section")
 
 with link_area:
     urlstate.show_notices()

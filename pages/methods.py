@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import content, data, methods, urlstate
+from app.data import content, provenance, tables
+from app.glue import urlstate
+from app.views import methods
 
 st.title("Data and methods")
 st.markdown(content.intro("methods"))
 
 try:
-    manifest = data.load_manifest()
-except data.ManifestUnavailable as err:
+    manifest = tables.load_manifest()
+except tables.ManifestUnavailable as err:
     st.error(str(err), icon=":material/error:")
     st.stop()
 
 sources = manifest.get("sources", {})
-tables = manifest["tables"]
+table_entries = manifest["tables"]
 facts = methods.build_facts(manifest)
 references = content.sources()
 text = methods.sections(content.fill(content.read_markdown("methods"),
@@ -35,7 +37,7 @@ def bullets(lines: list[str]) -> str:
 
 counts = st.columns(3)
 counts[0].metric("Sources", len(sources))
-counts[1].metric("Processed tables", len(tables))
+counts[1].metric("Processed tables", len(table_entries))
 counts[2].metric("Data built", facts["built_on"], help=f"Build time (UTC): {facts['built_at']}")
 st.caption(f"Code version {facts['code_version']}, manifest schema {facts['schema_version']}.")
 
@@ -75,7 +77,7 @@ for source_id, info in sources.items():
         continue
     with st.container(border=True):
         st.subheader(info.get("title", source_id))
-        definitions = "; ".join(data.definition_label(d) for d in info.get("definitions", []))
+        definitions = "; ".join(provenance.definition_label(d) for d in info.get("definitions", []))
         st.markdown("\n".join([
             f"- **Publisher:** {methods.escape_markdown(info.get('publisher', ''))}",
             f"- **Link:** <{info['landing_url']}>" if info.get("landing_url")
@@ -109,12 +111,12 @@ st.dataframe(methods.table_rows(manifest), hide_index=True, width="stretch",
              column_order=["Table", "Rows", "Suppressed cells", "File", "SHA-256", "Title",
                            "Source", "Description"],
              key="tables_table")
-for name, info in tables.items():
+for name, info in table_entries.items():
     label, csv_button, parquet_button = st.columns([4, 1, 1], vertical_alignment="center")
     label.markdown(f"**`{name}`** — {methods.escape_markdown(info.get('title', ''))}")
     try:
         path = methods.processed_file(name)
-    except data.TableUnavailable as err:
+    except tables.TableUnavailable as err:
         label.error(str(err), icon=":material/error:")
         continue
     csv_button.download_button(

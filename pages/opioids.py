@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, memo, metrics, ui, urlstate
+from app.charts import bars, common, lines, summaries
+from app.data import content, provenance
+from app.glue import blocks, cache, layout, urlstate
+from app.views import metrics
 from etl.registry import DRUG_GROUPS
 
 MEASURE_LABELS = {"count": "Deaths", "share": "Share (%)", "rate": "Rate per 100,000"}
@@ -15,8 +18,8 @@ PUBLISHED = metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019
 st.title("Benzodiazepines and opioids")
 st.markdown(content.intro("opioids"))
 
-nida = ui.require_table(metrics.NIDA_TABLE)
-year = memo.call(metrics.latest_year, nida)
+nida = layout.require_table(metrics.NIDA_TABLE)
+year = cache.call(metrics.latest_year, nida)
 
 controls = st.columns(2, gap="large")
 with controls[0]:
@@ -30,48 +33,48 @@ with controls[1]:
                                    "age-adjusted death rates per 100,000 people with 95% "
                                    "confidence intervals")
     sex = urlstate.select("Sex", metrics.SEXES, "all", key="sex", widget="segmented",
-                          format_func=charts.SEX_LABELS.get)
+                          format_func=common.SEX_LABELS.get)
 show_events = urlstate.toggle("Show events", True, key="events",
                               help="Label policy events (FDA warnings, CDC guidelines) on the charts")
 urlstate.show_notices()
 urlstate.copy_link_control()
 
 with_group, without_group = metrics.split_groups(partner)
-who_when = f"{charts.SEX_LABELS[sex].lower()}, United States"
-caption = data.table_caption_text(metrics.NIDA_TABLE)
+who_when = f"{common.SEX_LABELS[sex].lower()}, United States"
+caption = provenance.table_caption_text(metrics.NIDA_TABLE)
 # Chart titles are Streamlit headings (they wrap at any width) and go into the image exports.
 
 # Chart 1: benzodiazepine deaths with vs without the opioid group.
 if measure == "rate":
-    plotted = memo.call(metrics.rates_with_interval, nida,
-                        ("benzodiazepines", with_group, without_group), sex=sex)
+    plotted = cache.call(metrics.rates_with_interval, nida,
+                         ("benzodiazepines", with_group, without_group), sex=sex)
     first_year = int(plotted["year"].min())
     split_title = (f"Benzodiazepine overdose death rates with and without "
                    f"{metrics.partner_phrase(partner)}, {who_when}, {first_year}–{year}")
-    figure = memo.figure(
-        charts.time_series, plotted, band_columns=("lower", "upper"),
+    figure = cache.figure(
+        lines.time_series, plotted, band_columns=("lower", "upper"),
         measure_label="Age-adjusted rate", unit="per 100,000",
         events=content.chart_events(first_year, year) if show_events else [])
-    summary = charts.chart_summary(plotted)
+    summary = summaries.chart_summary(plotted)
 else:
-    rows = memo.call(metrics.nida_rows, nida, (with_group, without_group), sex=sex)
-    plotted = charts.stacked_share_data(rows, (with_group, without_group),
-                                        as_share=measure == "share")
+    rows = cache.call(metrics.nida_rows, nida, (with_group, without_group), sex=sex)
+    plotted = bars.stacked_share_data(rows, (with_group, without_group),
+                                      as_share=measure == "share")
     first_year = int(plotted["year"].min())
     split_title = (f"Benzodiazepine overdose deaths with and without "
                    f"{metrics.partner_phrase(partner)}"
                    f"{' (share of all benzodiazepine deaths)' if measure == 'share' else ''}, "
                    f"{who_when}, {first_year}–{year}")
-    figure = memo.figure(
-        charts.stacked_share, rows, parts=(with_group, without_group),
+    figure = cache.figure(
+        bars.stacked_share, rows, parts=(with_group, without_group),
         as_share=measure == "share",
         events=content.chart_events(first_year, year) if show_events else [])
-    summary = (charts.chart_summary(metrics.share_values(plotted),
-                                    unit="percent of benzodiazepine deaths")
-               if measure == "share" else charts.chart_summary(plotted, unit="deaths"))
+    summary = (summaries.chart_summary(metrics.share_values(plotted),
+                                       unit="percent of benzodiazepine deaths")
+               if measure == "share" else summaries.chart_summary(plotted, unit="deaths"))
 st.subheader(split_title)
-split_section = ui.chart_block(figure, plotted, caption, key=f"split_{partner}_{measure}_{sex}",
-                               summary=summary, export_title=split_title)
+split_section = blocks.chart_block(figure, plotted, caption, key=f"split_{partner}_{measure}_{sex}",
+                                   summary=summary, export_title=split_title)
 if measure == "rate":
     st.caption("Shaded bands: 95% confidence intervals computed from each year's deaths as NCHS "
                "does for crude rates (Poisson; gamma limits under 100 deaths). For age-adjusted "
@@ -80,32 +83,32 @@ if measure == "rate":
 
 # Chart 2: the reverse share, then the text on why the combination is dangerous beside NIDA's
 # published figure.
-pair = memo.call(metrics.nida_rows, nida, ("benzodiazepines_with_any_opioid", "any_opioid"),
-                 sex=sex)
-share_plotted = charts.share_data(pair, "benzodiazepines_with_any_opioid", "any_opioid")
+pair = cache.call(metrics.nida_rows, nida, ("benzodiazepines_with_any_opioid", "any_opioid"),
+                  sex=sex)
+share_plotted = lines.share_data(pair, "benzodiazepines_with_any_opioid", "any_opioid")
 share_first = int(share_plotted["year"].min())
 share_title = (f"Opioid overdose deaths that also involved benzodiazepines, {who_when}, "
                f"{share_first}–{year}")
-share_figure = memo.figure(
-    charts.share_line, pair, highlight_year=PUBLISHED.year, highlight_offset=(-80, 60),
+share_figure = cache.figure(
+    lines.share_line, pair, highlight_year=PUBLISHED.year, highlight_offset=(-80, 60),
     events=content.chart_events(share_first, year) if show_events else [],
     measure_label="Share of opioid deaths")
 st.subheader(share_title)
-share_section = ui.chart_block(
+share_section = blocks.chart_block(
     share_figure, share_plotted, caption, key=f"opioid_share_{sex}", export_title=share_title,
-    summary=charts.chart_summary(share_plotted, unit="percent of opioid deaths",
-                                 series_labels={"benzodiazepines_with_any_opioid":
-                                                "Opioid deaths that also involved "
-                                                "benzodiazepines"}))
+    summary=summaries.chart_summary(share_plotted, unit="percent of opioid deaths",
+                                    series_labels={"benzodiazepines_with_any_opioid":
+                                                   "Opioid deaths that also involved "
+                                                   "benzodiazepines"}))
 
 danger = metrics.markdown_section(content.read_markdown("health_risks"), DANGER_SECTION)
 st.subheader(DANGER_SECTION)
 text_column, check_column = st.columns([3, 2], gap="large")
 with text_column:
-    st.markdown(content.fill(danger, memo.call(metrics.nida_headline_values, nida)))
+    st.markdown(content.fill(danger, cache.call(metrics.nida_headline_values, nida)))
 with check_column:
     if sex == "all":
-        check = memo.call(metrics.published_check, nida)
+        check = cache.call(metrics.published_check, nida)
         (st.info if check["agrees"] else st.warning)(check["text"], icon=":material/fact_check:")
     else:
         st.caption(f"NIDA's published {PUBLISHED.year} figure ({PUBLISHED.text}) covers both "
@@ -115,6 +118,6 @@ with check_column:
         st.markdown("\n".join(f"- **[{ref}]** {references.get(ref, 'not in the reference list')}"
                               for ref in metrics.cited_ids(danger)))
 
-ui.definition_note("ucd_overdose")
-ui.handout_button("Benzodiazepines and opioids", [split_section, share_section])
-ui.get_help_box()
+layout.definition_note("ucd_overdose")
+blocks.handout_button("Benzodiazepines and opioids", [split_section, share_section])
+layout.get_help_box()

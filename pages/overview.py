@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, data, memo, metrics, ui, urlstate
+from app.charts import lines
+from app.data import content, provenance
+from app.glue import blocks, cache, layout, urlstate
+from app.views import metrics
 
 # The other pages in reading order: lead-in id in content/intros.md -> page file stem
 # (tests/pages/test_overview.py checks the files against dashboard.py).
@@ -17,26 +20,26 @@ TREND_GROUPS = ("benzodiazepines", "benzodiazepines_with_any_opioid",
 st.title("Benzodiazepine overdose deaths in the United States")
 st.markdown(content.intro("overview"))
 
-nida = ui.require_table(metrics.NIDA_TABLE)
-year = memo.call(metrics.latest_year, nida)
-change = memo.call(metrics.change_since_peak, nida, year=year)
-with_opioid = memo.call(metrics.share_of_benzo_deaths_with, nida, year, "any_opioid")
-opioid_share = memo.call(metrics.share_of_opioid_deaths_with_benzo, nida, year)
-previous = memo.call(metrics.change_from_previous_year, nida, year)
-trend = memo.call(metrics.nida_rows, nida, TREND_GROUPS)
+nida = layout.require_table(metrics.NIDA_TABLE)
+year = cache.call(metrics.latest_year, nida)
+change = cache.call(metrics.change_since_peak, nida, year=year)
+with_opioid = cache.call(metrics.share_of_benzo_deaths_with, nida, year, "any_opioid")
+opioid_share = cache.call(metrics.share_of_opioid_deaths_with_benzo, nida, year)
+previous = cache.call(metrics.change_from_previous_year, nida, year)
+trend = cache.call(metrics.nida_rows, nida, TREND_GROUPS)
 benzo_trend = trend[trend["drug_group"] == "benzodiazepines"]
 
 # Four cards, two by two; their labels wrap (ui.labelled_metric): at 1024 px with the menu open a
 # metric's own label was cut to "Deaths involving benzodiazep…".
 top, bottom = st.columns(2), st.columns(2)
 with top[0]:
-    ui.labelled_metric(
+    layout.labelled_metric(
         f"Deaths involving benzodiazepines, {year}", metrics.format_count(change.latest_value),
         delta=None if previous is None else f"{previous:+,.0f}", delta_color="inverse",
         delta_description=f"vs {year - 1}", border=True,
         help="Overdose deaths in which a benzodiazepine was one of the drugs involved.")
 with top[1]:
-    ui.labelled_metric(
+    layout.labelled_metric(
         f"Change since the peak year ({change.peak_year})",
         metrics.format_change_since_peak(change),
         delta=f"{year} is the peak year" if change.latest_is_peak else
@@ -48,7 +51,7 @@ for column, label, share in (
         (bottom[0], f"Benzodiazepine deaths also involving opioids, {year}", with_opioid),
         (bottom[1], f"Opioid deaths that also involved benzodiazepines, {year}", opioid_share)):
     with column:
-        ui.labelled_metric(
+        layout.labelled_metric(
             label, metrics.format_percent(share.percent), border=True,
             delta=f"{metrics.format_count(share.numerator)} of "
                   f"{metrics.format_count(share.denominator)} deaths",
@@ -63,13 +66,13 @@ first_year = int(trend["year"].min())
 events = content.chart_events(first_year, year) if show_events else []
 trend_title = (f"Overdose deaths involving benzodiazepines, with and without opioids, "
                f"United States, {first_year}–{year}")
-figure = memo.figure(charts.time_series, trend, events=events)
+figure = cache.figure(lines.time_series, trend, events=events)
 st.subheader(trend_title)
-trend_section = ui.chart_block(figure, trend, data.table_caption_text(metrics.NIDA_TABLE),
-                               key="benzo_trend", summary_kwargs={"unit": "deaths"},
-                               export_title=trend_title)
-ui.definition_note("ucd_overdose")
-ui.handout_button("Benzodiazepine overdose deaths in the United States", [trend_section])
+trend_section = blocks.chart_block(figure, trend, provenance.table_caption_text(metrics.NIDA_TABLE),
+                                   key="benzo_trend", summary_kwargs={"unit": "deaths"},
+                                   export_title=trend_title)
+layout.definition_note("ucd_overdose")
+blocks.handout_button("Benzodiazepine overdose deaths in the United States", [trend_section])
 
 st.header("Explore the dashboard")
 linked = list(LINKED_PAGES.items())
@@ -79,4 +82,4 @@ for start in range(0, len(linked), 2):
             st.page_link(f"pages/{stem}.py", icon=":material/arrow_forward:")
             st.markdown(content.intro(intro_id))
 
-ui.get_help_box()
+layout.get_help_box()

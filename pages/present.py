@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import content, metrics, slides, ui, urlstate
+from app.data import content
+from app.glue import blocks, headlines, layout, slides, urlstate
+from app.presenting import deck, screen, slide_charts
 
 # Calls to set_page_config are additive (Streamlit >= 1.50): the entry script's icon and wide
 # layout stay. No initial_sidebar_state: the browser would keep "collapsed" for the other pages.
 st.set_page_config(page_title="Presenter mode · Benzodiazepine overdose deaths")
 
-deck = slides.load_slides()
-count = len(deck)
-menu = slides.deck_titles(deck)
+all_slides = deck.load_slides()
+count = len(all_slides)
+menu = deck.deck_titles(all_slides)
 
 
 def step(delta: int) -> None:
@@ -39,34 +41,34 @@ next_slot.button("Next", key="next", icon=":material/arrow_forward:", shortcut="
                  help="Next slide (right arrow key)")
 urlstate.show_notices()
 
-slide = deck[number - 1]
-for table in slides.tables_for(slide):
-    ui.require_table(table)
-shown = slides.filled(slide, metrics.headline_values_from(*slides.headline_tables(slide)))
+slide = all_slides[number - 1]
+for table in deck.tables_for(slide):
+    layout.require_table(table)
+shown = deck.filled(slide, headlines.headline_values_from(*deck.headline_tables(slide)))
 
 stage = st.container()  # filled after the controls below it, whose values the chart needs
 st.divider()
 with st.container(horizontal=True, vertical_alignment="center", gap="large"):
     show_notes = urlstate.toggle("Speaker notes", False, key="notes")
     show_events = urlstate.toggle(
-        "Show events", True, key="events", disabled=slide.chart not in slides.TIME_CHARTS,
+        "Show events", True, key="events", disabled=slide.chart not in slide_charts.TIME_CHARTS,
         help="Label policy events (FDA warnings, CDC guidelines) on charts over time")
-    screen_id = urlstate.select("Screen", list(slides.SCREENS), slides.DEFAULT_SCREEN,
+    screen_id = urlstate.select("Screen", list(screen.SCREENS), screen.DEFAULT_SCREEN,
                                 key="screen", widget="segmented",
-                                format_func=lambda s: slides.SCREENS[s].label,
+                                format_func=lambda s: screen.SCREENS[s].label,
                                 help="Sizes the chart for the projector's resolution")
     urlstate.copy_link_control()
-    ui.handout_button("Benzodiazepine overdose deaths: presenter slides",
-                      slides.handout_sections(deck, events=show_events), key="handout",
-                      subtitle="Slides with their numbers, sources and speaker notes")
-screen = slides.SCREENS[screen_id]
+    blocks.handout_button("Benzodiazepine overdose deaths: presenter slides",
+                          slides.handout_sections(all_slides, events=show_events), key="handout",
+                          subtitle="Slides with their numbers, sources and speaker notes")
+projector = screen.SCREENS[screen_id]
 
 with stage:
     if slide.has_chart:
         chart = slides.slide_chart(slide.chart, events=show_events)
         text_column, chart_column = st.columns([1.15, 2.3], gap="large")
         with text_column:
-            (st.header if screen.large_text else st.subheader)(shown.headline, anchor=False)
+            (st.header if projector.large_text else st.subheader)(shown.headline, anchor=False)
             key = chart.key_number
             with st.container(border=True, gap=None):
                 st.markdown(f"**{key.label}**")  # a metric label would be cut at one line
@@ -77,17 +79,17 @@ with stage:
                 st.info(shown.notes, icon=":material/record_voice_over:")
         with chart_column:
             st.markdown(f"#### {chart.title}")
-            ui.chart_block(slides.for_screen(chart.figure, screen), chart.plotted, chart.caption,
-                           key=f"slide_{slide.number}", summary=chart.summary,
-                           export_title=chart.title)
-            ui.definition_note(chart.definition)
+            blocks.chart_block(screen.for_screen(chart.figure, projector), chart.plotted,
+                               chart.caption, key=f"slide_{slide.number}",
+                               summary=chart.summary, export_title=chart.title)
+            layout.definition_note(chart.definition)
     else:
         with st.container(border=True):
             st.title(shown.headline, anchor=False)
         if show_notes:
             st.info(shown.notes, icon=":material/record_voice_over:")
-        if slide.slug == slides.HELP_SLUG:
-            ui.get_help_box()
+        if slide.slug == deck.HELP_SLUG:
+            layout.get_help_box()
 
 with st.expander("About presenter mode"):
     st.markdown(content.intro("presenter"))

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, content, ct_views, data, memo, nonfatal, theme, ui, urlstate
+from app.charts import bars, common, lines, theme
+from app.data import content, provenance, tables
+from app.glue import blocks, cache, layout, urlstate
+from app.views import connecticut, nonfatal
 
 TEXT = "who"
 BENZO = "benzodiazepines"
@@ -29,9 +32,9 @@ st.title("Who is affected")
 st.markdown(content.intro("who"))
 link_area = st.container()
 
-nida = ui.require_table("nida_national")
-dis = ui.require_table("dose_discharge")
-ct_deaths = ui.require_table("ct_ocme_deaths")
+nida = layout.require_table("nida_national")
+dis = layout.require_table("dose_discharge")
+ct_deaths = layout.require_table("ct_ocme_deaths")
 
 
 def measure_control() -> str:
@@ -58,8 +61,8 @@ def national_deaths() -> None:
         measure = measure_control()
     with right:
         show_events = events_control()
-    benzo_all_ages = memo.call(data.rows_where, nida, drug_group=BENZO, age_group="all",
-                               race_ethnicity="all")
+    benzo_all_ages = cache.call(tables.rows_where, nida, drug_group=BENZO, age_group="all",
+                                race_ethnicity="all")
     by_sex = benzo_all_ages[benzo_all_ages["measure"] == NIDA_ALL_AGES[measure]]
     latest_year = int(by_sex["year"].max())
     latest = benzo_all_ages[benzo_all_ages["year"] == latest_year].set_index(
@@ -70,7 +73,7 @@ def national_deaths() -> None:
                      female_deaths=theme.format_value(latest["deaths", "female"], "deaths"),
                      male_rate=theme.format_value(latest["age_adjusted_rate", "male"]),
                      female_rate=theme.format_value(latest["age_adjusted_rate", "female"])))
-    with ui.metric_row():
+    with layout.metric_row():
         st.metric(f"Men: deaths, {latest_year}",
                   theme.format_value(latest["deaths", "male"], "deaths"))
         st.metric(f"Women: deaths, {latest_year}",
@@ -80,13 +83,13 @@ def national_deaths() -> None:
         st.metric(f"Women: rate, {latest_year}",
                   theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
     sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
-    ui.chart_block(
-        memo.figure(charts.time_series, sex_rows, color_by="sex",
-                    events=chart_events(sex_rows["year"], show_events),
-                    title="Overdose deaths involving benzodiazepines, by sex, United States"),
-        sex_rows, data.table_caption_text("nida_national"), "who_sex",
+    blocks.chart_block(
+        cache.figure(lines.time_series, sex_rows, color_by="sex",
+                     events=chart_events(sex_rows["year"], show_events),
+                     title="Overdose deaths involving benzodiazepines, by sex, United States"),
+        sex_rows, provenance.table_caption_text("nida_national"), "who_sex",
         summary_kwargs={"color_by": "sex"})
-    ui.definition_note("ucd_overdose")
+    layout.definition_note("ucd_overdose")
 
     # by age (15-24 is the only age group the national workbook gives)
     young = nida[(nida["drug_group"] == BENZO) & (nida["age_group"] != "all")
@@ -98,17 +101,17 @@ def national_deaths() -> None:
                      deaths=theme.format_value(young_latest["deaths"], "deaths"),
                      rate=theme.format_value(young_latest["crude_rate"])))
     young_rows = young[young["measure"] == NIDA_15_24[measure]].sort_values("year")
-    ui.chart_block(
-        memo.figure(charts.time_series, young_rows, color_by="sex",
-                    events=chart_events(young_rows["year"], show_events),
-                    title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
-        young_rows, data.table_caption_text("nida_national"), "who_age",
+    blocks.chart_block(
+        cache.figure(lines.time_series, young_rows, color_by="sex",
+                     events=chart_events(young_rows["year"], show_events),
+                     title=f"Benzodiazepine overdose deaths, ages {age_group}, United States"),
+        young_rows, provenance.table_caption_text("nida_national"), "who_age",
         summary_kwargs={"color_by": "sex"})
 
     # race and ethnicity
-    race_drugs = memo.call(ct_views.drugs_with_demographic, nida, "race_ethnicity")
-    st.markdown(text("race", race_drugs=ct_views.join_words(
-        [charts.series_label("drug_group", d).lower() for d in race_drugs]) or "no drug"))
+    race_drugs = cache.call(connecticut.drugs_with_demographic, nida, "race_ethnicity")
+    st.markdown(text("race", race_drugs=connecticut.join_words(
+        [common.series_label("drug_group", d).lower() for d in race_drugs]) or "no drug"))
 
 
 def nonfatal_visits() -> None:
@@ -123,25 +126,25 @@ def nonfatal_visits() -> None:
     # A row of its own: its two long labels stay whole on a 1024-pixel projector with the menu.
     setting = urlstate.select("Setting", list(SETTINGS), "nonfatal_ed_discharge", key="setting",
                               format_func=SETTINGS.get, widget="segmented")
-    sex_age = memo.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
+    sex_age = cache.call(nonfatal.discharge_sex_age, dis, setting, DOSE_MEASURE[measure], dose_year)
     st.markdown(text("nonfatal", jurisdictions=nonfatal.jurisdictions_text(sex_age),
                      year=dose_year))
     if sex_age.empty:
         st.info(f"No nonfatal rows by sex and age for {dose_year}.")
     else:
-        ui.chart_block(
-            memo.figure(charts.category_bar, sex_age, "age_group", color_by="sex", orientation="v",
-                        suppressed_label="suppressed (small count)",
-                        title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
-                              "(not deaths)"),
-            sex_age, data.table_caption_text("dose_discharge"), "who_nonfatal",
-            summary=ct_views.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
-        ui.definition_note(setting)
+        blocks.chart_block(
+            cache.figure(bars.category_bar, sex_age, "age_group", color_by="sex", orientation="v",
+                         suppressed_label="suppressed (small count)",
+                         title=f"NONFATAL benzodiazepine overdoses by age and sex, {dose_year} "
+                         "(not deaths)"),
+            sex_age, provenance.table_caption_text("dose_discharge"), "who_nonfatal",
+            summary=connecticut.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
+        layout.definition_note(setting)
 
 
 def connecticut_records() -> None:
     """Connecticut OCME record-level deaths: age x sex, co-involved drugs, combinations."""
-    ct_first, ct_last = memo.call(ct_views.year_bounds, ct_deaths)
+    ct_first, ct_last = cache.call(connecticut.year_bounds, ct_deaths)
     st.markdown(text("ct", first_year=ct_first, last_year=ct_last))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     with left:
@@ -149,70 +152,71 @@ def connecticut_records() -> None:
                                         (ct_first, ct_last), key="ct_years")
     with right:
         show_events = events_control()
-    benzo = memo.call(ct_views.benzodiazepine_deaths, ct_deaths, ct_years)
+    benzo = cache.call(connecticut.benzodiazepine_deaths, ct_deaths, ct_years)
     span = f"{ct_years[0]}–{ct_years[1]}" if ct_years[0] != ct_years[1] else str(ct_years[0])
-    overall = memo.call(ct_views.share_overall, benzo)
-    with ui.metric_row():
-        st.metric(f"Deaths, {span}", ct_views.count_text(len(benzo)),
+    overall = cache.call(connecticut.share_overall, benzo)
+    with layout.metric_row():
+        st.metric(f"Deaths, {span}", connecticut.count_text(len(benzo)),
                   help="Benzodiazepine-involved accidental deaths, Connecticut OCME")
-        for flag in ct_views.SHARE_FLAGS:
-            st.metric(f"…with {ct_views.drug_label(flag).lower()}",
-                      ct_views.share_text(overall, flag))
+        for flag in connecticut.SHARE_FLAGS:
+            st.metric(f"…with {connecticut.drug_label(flag).lower()}",
+                      connecticut.share_text(overall, flag))
 
-    age_sex = memo.call(ct_views.age_sex_counts, benzo)
+    age_sex = cache.call(connecticut.age_sex_counts, benzo)
     if age_sex["value"].notna().any() or age_sex["suppressed"].any():
-        ui.chart_block(
-            memo.figure(charts.category_bar, age_sex, "age_group", color_by="sex", orientation="v",
-                        title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
-                              f"{span}"),
-            age_sex, data.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
-            summary=ct_views.age_sex_summary(age_sex, ct_views.CT_UNIT))
-    shares = memo.call(ct_views.share_by_year, benzo)
+        blocks.chart_block(
+            cache.figure(bars.category_bar, age_sex, "age_group", color_by="sex", orientation="v",
+                         title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
+                         f"{span}"),
+            age_sex, provenance.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
+            summary=connecticut.age_sex_summary(age_sex, connecticut.CT_UNIT))
+    shares = cache.call(connecticut.share_by_year, benzo)
     if not shares.empty:
-        ui.chart_block(
-            memo.figure(charts.time_series, shares, color_by="drug",
-                        events=chart_events(shares["year"], show_events),
-                        measure_label="Share",
-                        suppressed_label="suppressed here (fewer than 10 deaths with or "
-                                         "without the drug)",
-                        series_labels={f: ct_views.drug_label(f) for f in ct_views.SHARE_FLAGS},
-                        title="Other drugs found in benzodiazepine-involved deaths, "
-                              "Connecticut"),
-            shares, data.table_caption_text("ct_ocme_deaths"), "who_ct_shares",
+        blocks.chart_block(
+            cache.figure(lines.time_series, shares, color_by="drug",
+                         events=chart_events(shares["year"], show_events),
+                         measure_label="Share",
+                         suppressed_label="suppressed here (fewer than 10 deaths with or "
+                         "without the drug)",
+                         series_labels={f: connecticut.drug_label(f)
+                                        for f in connecticut.SHARE_FLAGS},
+                         title="Other drugs found in benzodiazepine-involved deaths, "
+                         "Connecticut"),
+            shares, provenance.table_caption_text("ct_ocme_deaths"), "who_ct_shares",
             summary_kwargs={"color_by": "drug",
-                            "series_labels": {f: ct_views.drug_label(f)
-                                              for f in ct_views.SHARE_FLAGS}})
+                            "series_labels": {f: connecticut.drug_label(f)
+                                              for f in connecticut.SHARE_FLAGS}})
 
     combo_drugs = urlstate.multiselect(
-        "Drugs to combine", list(ct_views.COMBINABLE_DRUGS),
-        list(ct_views.DEFAULT_COMBINATION_DRUGS), key="combo", format_func=ct_views.drug_label,
-        max_selections=8)
-    combos = memo.call(ct_views.combinations, benzo, combo_drugs)
-    top = ct_views.top_combinations(combos, TOP_COMBINATIONS)
+        "Drugs to combine", list(connecticut.COMBINABLE_DRUGS),
+        list(connecticut.DEFAULT_COMBINATION_DRUGS), key="combo",
+        format_func=connecticut.drug_label, max_selections=8)
+    combos = cache.call(connecticut.combinations, benzo, combo_drugs)
+    top = connecticut.top_combinations(combos, TOP_COMBINATIONS)
     if top.empty:
         st.info("No combination has 10 or more deaths for these years and drugs.")
     else:
-        ui.chart_block(
-            memo.figure(charts.ranked_bar, top, label_column="combination",
-                        title=f"Most common drug combinations with a benzodiazepine, "
-                              f"Connecticut, {span}"),
-            top, data.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
-            summary=ct_views.combination_summary(top, int(combos["suppressed"].sum())))
+        blocks.chart_block(
+            cache.figure(bars.ranked_bar, top, label_column="combination",
+                         title=f"Most common drug combinations with a benzodiazepine, "
+                         f"Connecticut, {span}"),
+            top, provenance.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
+            summary=connecticut.combination_summary(top, int(combos["suppressed"].sum())))
     st.markdown(text("combinations", top_n=len(top), hidden=int(combos["suppressed"].sum()),
-                     min_count=ct_views.MIN_COUNT))
+                     min_count=connecticut.MIN_COUNT))
 
-    dates = memo.call(ct_views.date_type_summary, benzo)
-    st.markdown(text("ct_dates", reported=ct_views.count_text(dates["reported"]),
-                     total=ct_views.count_text(dates["total"])))
+    dates = cache.call(connecticut.date_type_summary, benzo)
+    st.markdown(text("ct_dates", reported=connecticut.count_text(dates["reported"]),
+                     total=connecticut.count_text(dates["total"])))
     if dates["all_reported_years"]:
-        st.markdown(text("ct_dates_all", years=ct_views.join_words(
+        st.markdown(text("ct_dates_all", years=connecticut.join_words(
             [str(y) for y in dates["all_reported_years"]])))
-    st.markdown(text("ct_opioid", opioid_columns=ct_views.join_words(
-        [label.lower() for label in ct_views.opioid_rule_labels()])))
-    st.markdown(text("ct_small", max_small=ct_views.MIN_COUNT - 1,
-                     unknown=ct_views.count_text(
-                         memo.call(ct_views.unknown_age_or_sex, benzo)).capitalize()))
-    ui.definition_note("ocme_accidental")
+    st.markdown(text("ct_opioid", opioid_columns=connecticut.join_words(
+        [label.lower() for label in connecticut.opioid_rule_labels()])))
+    st.markdown(text("ct_small", max_small=connecticut.MIN_COUNT - 1,
+                     unknown=connecticut.count_text(
+                         cache.call(connecticut.unknown_age_or_sex, benzo)).capitalize()))
+    layout.definition_note("ocme_accidental")
 
 
 # Three sections from three sources, one open at a time: only the open tab is drawn (a switch
@@ -220,7 +224,7 @@ def connecticut_records() -> None:
 SECTIONS = {"us": ("United States: deaths", national_deaths),
             "nonfatal": ("Nonfatal visits (not deaths)", nonfatal_visits),
             "ct": ("Connecticut: death records", connecticut_records)}
-ui.section_tabs(SECTIONS, key="section")
+layout.section_tabs(SECTIONS, key="section")
 
 with link_area:
     urlstate.show_notices()

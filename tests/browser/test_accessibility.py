@@ -5,7 +5,7 @@ indicator (2.4.7), and a selectbox worked with the keyboard alone, on the overvi
 The theme is the reader's: Chromium reports a light or dark colour scheme and Streamlit follows it
 (.streamlit/config.toml has [theme.light] and [theme.dark]). Chart text (Plotly's SVG) is measured
 against the chart's own background: charts keep a white card with dark text in both themes
-(app.theme), which this checks in the browser too.
+(app.charts.theme), which this checks in the browser too.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What is drawn only on demand, in the real app: a chart's "Show data" and "Cite and reproduce
-this view" expanders (app.ui.chart_block) and the pages' link-bound tabs (app.urlstate.tabs).
+this view" expanders (app.glue.blocks.chart_block) and the pages' link-bound tabs (app.glue.urlstate.tabs).
 Opening one reruns the page in the browser; the content must then appear, the address must say
 which tab is open, and a link with that address must reopen the same tab."""
 from __future__ import annotations

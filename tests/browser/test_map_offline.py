@@ -1,5 +1,5 @@
 """The States page's choropleth in a real browser with every non-localhost request aborted: the
-base map comes from the app itself (static/topojson, app/geo.py), all state shapes are drawn and
+base map comes from the app itself (static/topojson, app/charts/geo.py), all state shapes are drawn and
 nothing leaves localhost. Saves screenshots/states.png for review."""
 from __future__ import annotations
 

@@ -50,8 +50,8 @@ def test_page_renders_offline_without_errors(page, app_url, url_path, file, size
 
 
 # Text that overflows its box, measured in the page: segmented controls wider than their column,
-# chart titles wider than their chart (plotly.js never wraps a title; app.charts.wrap_title does),
-# metric labels Streamlit shortened with "…" (it never wraps them; app.ui.metric_row wraps the row),
+# chart titles wider than their chart (plotly.js never wraps a title; app.charts.common.wrap_title does),
+# metric labels Streamlit shortened with "…" (it never wraps them; app.glue.layout.metric_row wraps the row),
 # the chosen value of a closed selectbox wider than its box.
 OVERFLOWING_TEXT = """() => {
   const cut = [];

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app import slides
+from app.presenting import deck, screen
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
-DECK = slides.load_slides()
+DECK = deck.load_slides()
 
 
 def open_slide(page, app_url: str, query: str) -> None:
@@ -83,7 +83,7 @@ def test_no_sidebar_when_opened_by_its_address(page, app_url, size):
 @pytest.mark.browser
 @SIZES
 def test_no_sidebar_when_entered_by_a_link_and_the_menu_is_back_after_leaving(page, app_url,
-                                                                               size):
+                                                                              size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(app_url, wait_until="domcontentloaded")
     menu = page.get_by_test_id("stSidebarNav")
@@ -114,7 +114,7 @@ def test_each_slide_at_full_hd(page, app_url, slide):
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         plot = page.locator(".js-plotly-plot").first.bounding_box()
-        assert plot["height"] >= slides.SCREENS["1080"].chart_height - 5
+        assert plot["height"] >= screen.SCREENS["1080"].chart_height - 5
         assert plot["y"] + plot["height"] <= 1080, "the chart fits in the screen"
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stAlertContentError").count() == 0

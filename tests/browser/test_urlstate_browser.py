@@ -1,4 +1,4 @@
-"""app/urlstate.py in a real browser: a link opens the view it names, a changed control rewrites
+"""app/glue/urlstate.py in a real browser: a link opens the view it names, a changed control rewrites
 the address bar, reopening that address gives the same view, and a hostile link is dropped."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from devtools import free_port, start_streamlit, stop_streamlit
 
-DEMO_PAGE = Path(__file__).resolve().parents[1] / "app" / "urlstate_demo_page.py"
+DEMO_PAGE = Path(__file__).resolve().parents[1] / "app" / "glue" / "urlstate_demo_page.py"
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 import devtools
-from app import ui
+from app.glue import blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -38,15 +38,15 @@ def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
 def open_chart_details(at: AppTest) -> AppTest:
     """Open every chart's "Show data" and "Cite and reproduce this view" expander, as a reader
     clicking each one would, and rerun: their tables, CSV buttons and code are drawn only while
-    open (app.ui.chart_block)."""
+    open (app.glue.blocks.chart_block)."""
     for key in list(at.session_state.keys()):
-        if key.startswith((ui.SHOW_DATA_KEY, ui.CITE_KEY)):
+        if key.startswith((blocks.SHOW_DATA_KEY, blocks.CITE_KEY)):
             at.session_state[key] = True
     return at.run()
 
 
 def tab_groups(at: AppTest) -> dict[str, list[str]]:
-    """The page's keyed tab groups (app.urlstate.tabs): widget key -> tab labels. Only the open
+    """The page's keyed tab groups (app.glue.urlstate.tabs): widget key -> tab labels. Only the open
     tab of each is drawn, so a test that wants every chart opens each label in turn by setting
     `at.session_state[key]`."""
     groups: dict[str, list[str]] = {}
@@ -57,7 +57,7 @@ def tab_groups(at: AppTest) -> dict[str, list[str]]:
                 element_id = child.proto.tab_container.id  # "$$ID-<hash>-<user key>"
                 if element_id.startswith("$$ID-") and element_id.count("-") >= 2:
                     groups[element_id.split("-", 2)[2]] = [t.label for t in
-                                                          child.children.values()]
+                                                           child.children.values()]
             walk(child)
 
     walk(at.main)

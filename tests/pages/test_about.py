@@ -10,7 +10,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import content, methods
+from app.data import content
+from app.views import methods
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
                                  assert_table_error, chart_spec, data_without, nida_national, table,

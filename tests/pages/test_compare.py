@@ -7,7 +7,8 @@ import functools
 
 import pytest
 
-from app import theme, views
+from app.charts import theme
+from app.views import comparisons
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
                                  assert_table_error, chart_spec, data_without, nida_national,
@@ -27,7 +28,7 @@ def test_default_view_draws_one_chart_with_caption_definition_and_data(default_r
     opened = harness.open_chart_details(run_page())
     assert [b.key for b in opened.get("download_button") if b.key.startswith("csv_")], \
         "Show data offers a CSV of the plotted rows"
-    assert at.multiselect(key="drugs").value == list(views.COMPARE_DEFAULT)
+    assert at.multiselect(key="drugs").value == list(comparisons.COMPARE_DEFAULT)
     assert {w.key for w in at.get("button_group")} == {"measure", "view", "sex", "scale"}
     assert {w.key for w in at.slider} == {"years", "base_year"}
     assert at.slider(key="base_year").proto.disabled, "base year only matters for the index"
@@ -42,7 +43,7 @@ def test_chart_plots_the_processed_deaths_with_theme_colours(default_run):
     assert values(benzo["x"]) == list(deaths.index)
     assert values(benzo["y"]) == deaths["benzodiazepines"].tolist()
     assert benzo["line"]["color"] == theme.drug_style("benzodiazepines").color
-    assert len(shown) == len(views.COMPARE_DEFAULT)
+    assert len(shown) == len(comparisons.COMPARE_DEFAULT)
     assert chart_spec(default_run)["layout"]["xaxis"]["tickformat"] == "d", "integer years"
 
 
@@ -87,7 +88,7 @@ def test_changing_controls_rewrites_the_url():
 def test_hostile_link_shows_a_notice_and_the_defaults(query):
     at = run_page(query)
     assert_link_refused(at, ("markdown", "caption", "text"))
-    assert at.multiselect(key="drugs").value == list(views.COMPARE_DEFAULT)
+    assert at.multiselect(key="drugs").value == list(comparisons.COMPARE_DEFAULT)
     assert at.slider(key="years").value == (1999, 2021)
     assert len(at.get("plotly_chart")) == 1
 

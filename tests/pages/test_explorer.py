@@ -26,7 +26,7 @@ TEXT_KINDS = ("markdown", "caption", "info", "warning", "error", "code", "text",
 def expected_rows(name: str, *, measure: str, drugs: list[str], geo: str, years: tuple[int, int],
                   split: tuple[str, ...] = (), period: str = "year",
                   states: list[str] | None = None) -> pd.DataFrame:
-    """The view's rows filtered here with plain pandas, independently of app/explorer.py."""
+    """The view's rows filtered here with plain pandas, independently of app/views/explorer.py."""
     df = table(name)
     mask = ((df["measure"] == measure) & df["drug_group"].isin(drugs) & (df["geo_level"] == geo)
             & (df["period_type"] == period) & df["year"].between(*years))

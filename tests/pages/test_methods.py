@@ -9,7 +9,7 @@ import functools
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import methods
+from app.views import methods
 from etl.registry import DEFINITIONS, DRUG_GROUPS
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,

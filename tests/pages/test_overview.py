@@ -14,7 +14,7 @@ from unittest import mock
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import content
+from app.data import content
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, ROOT, assert_default_leaves_link, assert_link_refused,
                                  assert_table_error, chart_spec, dashboard_pages, data_without,
@@ -61,7 +61,7 @@ def test_metric_cards_equal_the_processed_data(default_run):
     label = f"Change since the peak year ({peak_year})"
     assert label in cards
     assert cards[label].startswith("0" if change == 0 else f"{'+' if change > 0 else '−'}"
-                                                          f"{abs(change):,.0f}")
+                                   f"{abs(change):,.0f}")
 
 
 def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):

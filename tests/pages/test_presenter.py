@@ -1,5 +1,5 @@
 """pages/present.py: every slide renders from the processed data with its headline filled (no
-raw {placeholder}), its number equal to app.metrics.headline_values() and the files, Previous/Next
+raw {placeholder}), its number equal to app.glue.headlines.headline_values() and the files, Previous/Next
 move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the speaker notes,
 events and screen controls live in the URL, a link leads back to the overview (the only way out:
 dashboard.py hides the menu here), and a missing table stops only the slides that need it.
@@ -19,14 +19,16 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import content, metrics, slides
+from app.data import content
+from app.glue import headlines
+from app.presenting import deck, screen
 from tests.pages import harness
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/present.py"
 DATA = ROOT / "data"
 HOSTILE = "<script>alert(1)</script>"
-DECK = slides.load_slides()
+DECK = deck.load_slides()
 COUNT = len(DECK)
 REAL_PAGE_LINK = st.page_link
 
@@ -62,7 +64,7 @@ def shown_text(at: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def values() -> dict[str, str]:
-    return metrics.headline_values()
+    return headlines.headline_values()
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_a_chart_slide_offers_its_plotted_rows_once_show_data_is_opened():
 
 
 def test_help_slide_shows_the_help_box(every_slide):
-    help_slide = next(s for s in DECK if s.slug == slides.HELP_SLUG)
+    help_slide = next(s for s in DECK if s.slug == deck.HELP_SLUG)
     boxes = [i.value for i in every_slide[help_slide.number].info]
     assert any("988" in b and "1-800-662-4357" in b and "911" in b for b in boxes)
 
@@ -209,8 +211,8 @@ def test_screen_size_sets_the_chart_height():
         return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["height"]
 
     small, large = run_page(), run_page({"screen": "1080"})
-    assert height(small) == slides.SCREENS["720"].chart_height
-    assert height(large) == slides.SCREENS["1080"].chart_height
+    assert height(small) == screen.SCREENS["720"].chart_height
+    assert height(large) == screen.SCREENS["1080"].chart_height
     assert large.header, "a larger heading on the large screen"
 
 

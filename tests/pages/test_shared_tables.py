@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from app import data
+from app.data import tables
 from tests.pages.harness import ROOT, dashboard_pages, open_chart_details, tab_groups
 
 
@@ -38,8 +38,8 @@ def test_no_page_changes_a_shared_table():
                 change_widgets(at)
                 open_chart_details(at)
                 assert not at.exception, f"{page}, tab {label!r}: {at.exception}"
-    for name in data.available_tables():
-        shared = data.load_table(name)
-        info = data.table_info(name)
-        fresh = pd.read_parquet(data.data_dir() / info["file"])
+    for name in tables.available_tables():
+        shared = tables.load_table(name)
+        info = tables.table_info(name)
+        fresh = pd.read_parquet(tables.data_dir() / info["file"])
         pd.testing.assert_frame_equal(shared, fresh, obj=f"table {name} after every page ran")

@@ -9,7 +9,7 @@ import functools
 import pandas as pd
 import pytest
 
-from app import theme
+from app.charts import theme
 from etl.registry import STATE_BY_ABBR, STATES
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, assert_default_leaves_link, assert_link_refused,
@@ -41,7 +41,7 @@ def test_default_view_has_map_lines_and_sudors_map(default_run):
     text = " ".join(m.value for m in at.markdown)
     assert "crude" in text and "occurred" in text and "participating jurisdictions" in text
     assert not at.dataframe and not [b for b in at.get("download_button")
-                                      if b.key.startswith("csv_")], "details are drawn on opening"
+                                     if b.key.startswith("csv_")], "details are drawn on opening"
     opened = harness.open_chart_details(run_page())
     csv = [b.key for b in opened.get("download_button") if b.key.startswith("csv_")]
     assert csv == ["csv_states_map", "csv_states_lines", "csv_states_sudors_map"], \

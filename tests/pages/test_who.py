@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import ct_views
+from app.views import connecticut
 from tests.pages import harness
 from tests.pages.harness import (HOSTILE, assert_link_refused, assert_table_error, chart_spec,
                                  data_without, metrics, notices, table)
@@ -74,7 +74,7 @@ def test_widgets_are_present_with_defaults(sections):
     ct = table("ct_ocme_deaths")
     assert ct_tab.slider(key="ct_years").value == (ct["year"].min(), ct["year"].max())
     assert ct_tab.toggle(key="events").value is True
-    assert ct_tab.multiselect(key="combo").value == list(ct_views.DEFAULT_COMBINATION_DRUGS)
+    assert ct_tab.multiselect(key="combo").value == list(connecticut.DEFAULT_COMBINATION_DRUGS)
     assert all(at.get("download_button") for at in sections.values())
 
 

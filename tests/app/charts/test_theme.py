@@ -1,0 +1,41 @@
+"""app/charts/theme.py: every registered drug group has a style, the template is registered and
+charts sit on a white card with dark text, and numbers are formatted by measure."""
+from __future__ import annotations
+
+
+from app.charts import bars, lines, maps, theme
+from etl.registry import DRUG_GROUPS
+from tests.app.charts.samples import national_deaths, state_rates
+
+
+def test_every_registered_drug_group_has_a_style():
+    for group in DRUG_GROUPS:
+        style = theme.drug_style(group)
+        assert style.color.startswith("#")
+    variant = theme.drug_style("cocaine_with_any_opioid")
+    assert variant.color == theme.drug_style("cocaine").color
+
+
+def test_template_registered_and_charts_on_a_white_card_with_dark_text():
+    """Charts keep their own white background and dark text in both app themes (the text passes
+    WCAG AA only on one background, and the app cannot follow a reader's theme switch)."""
+    import plotly.io as pio
+    assert theme.TEMPLATE_NAME in pio.templates
+    layout = pio.templates[theme.TEMPLATE_NAME].layout
+    assert layout.paper_bgcolor == theme.CHART_BACKGROUND == "#FFFFFF"
+    assert layout.font.size >= 16
+    assert theme.contrast_ratio(theme.CHART_TEXT, theme.CHART_BACKGROUND) >= 4.5
+    assert theme.contrast_ratio(theme.CHART_MUTED_TEXT, theme.CHART_BACKGROUND) >= 4.5
+    for fig in (lines.time_series(national_deaths()), maps.state_map(state_rates()),
+                bars.ranked_bar(state_rates())):
+        assert fig.layout.font.size >= 16
+        assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == theme.CHART_BACKGROUND
+        assert fig.layout.font.color == theme.CHART_TEXT
+    assert lines.time_series(national_deaths()).layout.xaxis.tickfont.size >= 14
+
+
+def test_number_formats():
+    assert theme.format_value(12499, "deaths") == "12,499"
+    assert theme.format_value(3.84, "crude_rate") == "3.8"
+    assert theme.format_value(14.24, "percent") == "14.2%"
+    assert theme.format_value(float("nan"), "deaths") == "not available"

@@ -1,0 +1,58 @@
+"""app/presenting/screen.py: a slide's figure for the projector is an enlarged copy, keeps room
+for event labels (also from an unpickled figure) and rewraps footnotes and long axis titles."""
+from __future__ import annotations
+
+import pickle
+
+import pandas as pd
+import pytest
+
+from app.charts import lines, theme
+from app.presenting import screen
+
+
+@pytest.mark.parametrize("screen_id", list(screen.SCREENS))
+def test_for_screen_enlarges_a_copy(built, screen_id):
+    size = screen.SCREENS[screen_id]
+    original = built["benzo_trend"].figure
+    before = original.to_json()
+    out = screen.for_screen(original, size)
+    assert original.to_json() == before, "input unchanged"
+    assert out.layout.height == size.chart_height
+    assert out.layout.title.text == ""
+    assert out.layout.font.size == size.font > 16
+    assert out.layout.xaxis.tickfont.size == size.tick
+    line = next(t for t in out.data if t.name == "Benzodiazepines")
+    assert line.line.width == pytest.approx(3 * size.line_scale)
+    assert out.layout.font.color == theme.CHART_TEXT, "dark text on the chart's own white card"
+    assert out.layout.paper_bgcolor == theme.CHART_BACKGROUND
+
+
+@pytest.mark.parametrize("chart_id", ["benzo_trend", "with_without_opioids"])
+def test_for_screen_makes_room_for_event_labels_from_a_cached_figure_too(built, chart_id):
+    # The page gets its figure from st.cache_data, unpickled: numbers come back encoded
+    # ({"dtype": "f8", "bdata": ...}). The labels must still get the room above the data.
+    original = built[chart_id].figure
+    cached = pickle.loads(pickle.dumps(original))
+    assert isinstance(cached.data[0].y, dict), "the encoded form this test is about"
+    for size in screen.SCREENS.values():
+        fresh, again = screen.for_screen(original, size), screen.for_screen(cached, size)
+        assert fresh.layout.yaxis.range is not None
+        assert again.layout.yaxis.range == fresh.layout.yaxis.range
+        assert again.layout.yaxis.range[1] > 1.5 * max(max(t.y) for t in original.data)
+
+
+def test_for_screen_rewraps_footnotes_and_long_axis_titles():
+    rows = pd.DataFrame({"year": [2019, 2020, 2021], "value": [1.0, None, 3.0],
+                         "suppressed": [False, True, False], "measure": "percent",
+                         "unit": "percent of all the overdose deaths in the whole country",
+                         "drug_group": "benzodiazepines"})
+    fig = lines.time_series(rows, measure_label="Share of deaths that also involved opioids")
+    size = screen.SCREENS["720"]
+    out = screen.for_screen(fig, size)
+    assert "<br>" in out.layout.yaxis.title.text
+    note = next(a for a in out.layout.annotations if screen._is_footnote(a))
+    assert note.font.size == size.annotation - 1
+    longest = max(len(line) for line in note.text.split("<br>"))
+    assert longest <= int(size.chart_width / (0.55 * (size.annotation - 1)))
+    assert out.layout.height > size.chart_height, "room added under the plot for the note"
