@@ -3,7 +3,6 @@ from (FETCHED.json, PROVENANCE.md), on small frames and on the real raw folders.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -15,7 +15,7 @@ from etl import nida, vintages
 from etl.build import build, format_summary
 from etl.source import RawFile, SourceFormatError
 from etl.tidy import EXCLUDED_NOTE, tidy_frame
-from etl.vintages import EditionCheck, VintageRule
+from etl.vintages import EditionCheck
 from tests.etl import newer_vintages
 
 DATA = Path(__file__).resolve().parents[2] / "data"
