@@ -19,10 +19,12 @@ import pandas as pd
 from etl.registry import STATE_BY_FIPS, US_FIPS
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck
 
 FILE_NAME = "co-est2024-alldata.csv"
 ENCODING = "latin-1"  # publisher's encoding: "Doña Ana County" is byte 0xF1
 YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
+"""Years of the tested Vintage 2024 file (EDITION_CHECKS); a newer file may add years."""
 VINTAGE = "Vintage 2024"
 
 SOURCE = Source(
@@ -56,6 +58,10 @@ SOURCE = Source(
              "of Resident Population Change for States and Counties: April 1, 2020 to July 1, "
              "2024 (CO-EST2024-ALLDATA). Vintage 2024.",
     vintage=VINTAGE,
+    released_from="not stated in the file: Vintage 2024 estimates (July 1 reference dates "
+                  "2020–2024)",
+    newer_data_note="The Census Bureau publishes a new vintage each year "
+                    "(co-est<year>-alldata.csv under popest/datasets/2020-<year>/counties/totals/).",
     caveats=(
         "Vintage 2024 estimates (blended 2020 base): 2020 differs from the Vintage 2020 "
         "population NCHS and CDC WONDER used (Alabama 5,033,094 here vs 4,921,532); never mix "
@@ -133,7 +139,8 @@ def read_popest(path: Path) -> pd.DataFrame:
 
 
 def _population_years(path: Path, header: list[str]) -> dict[int, str]:
-    """Map year -> POPESTIMATE column; every year must lie in range and 2020–2024 be present."""
+    """Map year -> POPESTIMATE column, for every year the file has: years in range, with no gap
+    (a renamed column leaves one), from 2020 (every vintage of this decade starts there)."""
     years: dict[int, str] = {}
     for column in header:
         match = POP_COLUMN.match(column)
@@ -144,13 +151,15 @@ def _population_years(path: Path, header: list[str]) -> dict[int, str]:
                                         column=column, expected=f"years {YEARS[0]}–{YEARS[-1]}",
                                         found=str(year))
             years[year] = column
-    absent = [f"POPESTIMATE{y}" for y in YEARS if y not in years]
+    last = max(years, default=YEARS[-1])
+    absent = [f"POPESTIMATE{y}" for y in range(YEARS[0], max(last, YEARS[0]) + 1)
+              if y not in years]
     if absent:
         raise SourceFormatError(path, "required column missing (renamed?)", line=1,
                                 column=absent[0],
-                                expected=", ".join(f"POPESTIMATE{y}" for y in YEARS),
+                                expected=", ".join(f"POPESTIMATE{y}" for y in YEARS) + " …",
                                 found=", ".join(c for c in header if POP_COLUMN.match(c)) or "none")
-    return {y: years[y] for y in YEARS}
+    return {y: years[y] for y in sorted(years)}
 
 
 def _count(path: Path, line: int, column: str, raw: str) -> int:
@@ -237,14 +246,26 @@ def parse(folder: Path) -> ParseResult:
 
 
 def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Published check value and coverage of the Vintage 2024 file."""
+    """What holds for every vintage: 52 rows (51 states + the nation) in every year."""
+    per_year = tables["census_population"].groupby("year").size()
+    if (per_year != 52).any():
+        return [f"expected 52 rows (51 states + nation) per year, found {per_year.to_dict()}"]
+    return []
+
+
+def _published_values(tables: dict[str, pd.DataFrame]) -> list[str]:
     table = tables["census_population"]
     failures = []
     alabama = table[(table["geo_fips"] == "01") & (table["year"] == 2020)]["value"]
     if alabama.tolist() != [5_033_094]:
         failures.append(f"Alabama 2020 population: expected 5,033,094, found {alabama.tolist()}")
-    per_year = table.groupby("year").size()
-    if sorted(per_year.index) != list(YEARS) or (per_year != 52).any():
-        failures.append(f"expected 52 rows (51 states + nation) per year {YEARS[0]}–{YEARS[-1]}, "
-                        f"found {per_year.to_dict()}")
+    if sorted(table["year"].unique()) != list(YEARS):
+        failures.append(f"years: expected {YEARS[0]}–{YEARS[-1]}, found "
+                        f"{sorted(table['year'].unique())}")
     return failures
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "Vintage 2024: years 2020–2024, Alabama 2020 5,033,094 "
+                 "(PROVENANCE.md)", _published_values),
+)

@@ -53,6 +53,9 @@ DECISIONS: dict[str, str] = {
                          f"'{EXCLUDED_NOTE}') is added; a number in such a cell stops the build",
     "rule_in_code": "a format or derivation rule implemented in `handled_in`; listed here so "
                     "every known issue is in one place; nothing is applied from this row",
+    "coverage_dropped": "a newer vintage no longer covers `period` (the publisher dropped it): "
+                        "the build accepts the shorter coverage instead of stopping and records "
+                        "`note` in the manifest (etl/vintages.py)",
 }
 APPLIED = ("keep_as_published", "not_a_suppression")
 KINDS = ("error", "quirk")
@@ -128,9 +131,9 @@ class Correction:
             hit &= (first <= self.period.last) & (last >= self.period.first)
         return hit.fillna(False).astype(bool)
 
-    def where(self) -> str:
-        """'file, sheet 'X', drug female/male 2021' for warnings."""
-        parts = ["; ".join(self.files)]
+    def where(self, files: Iterable[str] | None = None) -> str:
+        """'file, sheet 'X', drug female/male 2021' for warnings (`files`: those matched)."""
+        parts = ["; ".join(files or self.files)]
         if self.sheet:
             parts.append(f"sheet {self.sheet!r}")
         what = ["/".join(self.drug_groups) if self.drug_groups else "all drug groups"]
@@ -242,6 +245,11 @@ def _row(path: Path, line: int, cells: dict[str, str],
             if not cells[column]:
                 raise fail(column, f"decision {decision} needs this cell",
                            "a value (* for every drug group or sex)", "an empty cell")
+    elif decision == "coverage_dropped":
+        for column in ("period", "note"):
+            if not cells[column]:
+                raise fail(column, f"decision {decision} needs this cell",
+                           "the dropped period and why", "an empty cell")
     elif cells["note"]:
         raise fail("note", "a rule_in_code row adds no note (the rule's module writes notes)",
                    "a blank cell", repr(cells["note"][:40]))
@@ -340,6 +348,9 @@ def apply(frame: pd.DataFrame, corrections: Iterable[Correction],
             frame.loc[mask, "suppressed"] = False
         add_note(frame, mask, correction.note)
         n = int(mask.sum())
-        warnings.append(f"{correction.where()}: {correction.note} ({n:,} row{'s' * (n != 1)}; "
+        matched = (sorted(set(frame.loc[mask, "source_file"].astype(str)))
+                   if "source_file" in frame.columns else None)
+        warnings.append(f"{correction.where(matched)}: {correction.note} ({n:,} row"
+                        f"{'s' * (n != 1)}; "
                         f"{Path(path).name}: {correction.id})")
     return warnings

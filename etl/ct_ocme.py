@@ -39,6 +39,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
+from etl.vintages import EditionCheck
 
 FILE_NAME = "Accidental_Drug_Related_Deaths_2012-2022.csv"
 SOURCE_ID = "ct_ocme"
@@ -125,7 +126,7 @@ AGE_GROUPS = tuple(label for _, _, label in AGE_BINS) + ("unknown",)
 MAX_AGE = 110
 FIRST_YEAR, LAST_YEAR = 2012, 2030
 
-# Published check values for this edition (PROVENANCE.md).
+# Published check values of the 2012–2022 edition (PROVENANCE.md): EDITION_CHECKS.
 RECORDS_PER_YEAR = {2012: 355, 2013: 490, 2014: 558, 2015: 729, 2016: 917, 2017: 1038,
                     2018: 1017, 2019: 1200, 2020: 1374, 2021: 1524, 2022: 1452}
 BENZODIAZEPINE_RECORDS = 2499
@@ -221,6 +222,11 @@ SOURCE = Source(
              "2012-2022. CT Open Data portal, dataset rybz-nyjw.",
     license="State of Connecticut open data terms (public record)",
     vintage="2012-2022 edition",
+    released_from="not stated in the file; the portal updates dataset rybz-nyjw in place, and "
+                  "this copy was committed to GitHub on 2025-05-20 (PROVENANCE.md), so it was "
+                  "released on or before that date",
+    newer_data_note="The portal adds years under the same dataset id (rybz-nyjw) and renames "
+                    "the dataset (e.g. 'Accidental Drug Related Deaths 2012-2024').",
     caveats=(
         "Accidental deaths investigated by CT OCME only; not comparable one-to-one with CDC "
         "WONDER (CT residents, all intents, ICD-10 codes): 221 benzodiazepine-flagged records "
@@ -412,7 +418,15 @@ def parse(folder: Path) -> ParseResult:
 
 
 def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Published check values of the 2012–2022 edition (PROVENANCE.md)."""
+    """What holds for every edition (the schema checks each record): deaths in every year from
+    the first to the last, so a year cut out of the middle of a file is noticed."""
+    years = sorted(tables["ct_ocme_deaths"]["year"].unique())
+    gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+    return [f"ct_ocme_deaths: no deaths at all in {gaps} (a year missing from the file?)"] \
+        if gaps else []
+
+
+def _edition_counts(tables: dict[str, pd.DataFrame]) -> list[str]:
     deaths = tables["ct_ocme_deaths"]
     failures = []
     per_year = deaths.groupby("year").size().to_dict()
@@ -422,6 +436,12 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
         failures.append(f"Benzodiazepine = Y: expected {BENZODIAZEPINE_RECORDS:,} records, "
                         f"found {int(deaths['benzodiazepine'].sum()):,}")
     return failures
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "2012–2022 edition: records per year (2012 355 … 2022 1,452) "
+                 "and 2,499 records with Benzodiazepine = Y (PROVENANCE.md)", _edition_counts),
+)
 
 
 def combination_counts(deaths: pd.DataFrame, drug_columns: list[str] | tuple[str, ...],

@@ -48,6 +48,7 @@ from etl import corrections
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_ABBR
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck, pinned
 
 DIS_FOLDER = "DOSE_dx_Dashboard_011325-2"
 SYS_FOLDER = "DOSE_SyS_Dashboard_Download_8-25-2025 2"
@@ -103,6 +104,11 @@ SOURCE = Source(
              "13 Jan 2025) and Nonfatal Overdose Syndromic Surveillance Data (download of "
              "25 Aug 2025). Per-sheet CSV exports of the official workbooks.",
     vintage="DOSE-DIS download 2025-01-13; DOSE-SYS download 2025-08-25",
+    released="2025-08-25",
+    released_from="folder names, the dates of the dashboards' downloads (CDC's files carry no "
+                  "release date): DOSE-DIS 2025-01-13 ('DOSE_dx_Dashboard_011325'), DOSE-SYS "
+                  "2025-08-25 ('DOSE_SyS_Dashboard_Download_8-25-2025', the latest, shown)",
+    newer_data_note=f"DOSE-SYS (syndromic, per 10,000 ED visits): {SYS_URL}",
     caveats=(
         "Nonfatal overdoses (ED visits, hospitalizations), not deaths: never add or compare them "
         "with death counts.",
@@ -515,3 +521,20 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
     return (_components_within_total("dose_discharge", discharge)
             + _components_within_total("dose_syndromic", syndromic)
             + _months_add_to_year(discharge) + _states_add_to_participating(discharge))
+
+
+def _published_values(tables: dict[str, pd.DataFrame]) -> list[str]:
+    discharge = tables["dose_discharge"]
+    us_2018 = discharge[(discharge["geo_fips"] == PARTICIPATING_FIPS) & (discharge["sex"] == "all")
+                        & (discharge["age_group"] == "all") & (discharge["period_type"] == "year")
+                        & (discharge["year"] == 2018)]
+    return pinned("dose_discharge", us_2018, [
+        ({"drug_group": "benzodiazepines", "unit": "ED visits"}, 18_768),
+        ({"drug_group": "benzodiazepines", "unit": "hospitalizations"}, 17_994)])
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files[:3], "DOSE-DIS download of 13 Jan 2025: benzodiazepine-involved "
+                 "visits of the participating jurisdictions in 2018, 18,768 ED visits and 17,994 "
+                 "hospitalizations", _published_values),
+)

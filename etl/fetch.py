@@ -36,6 +36,7 @@ from urllib3.util.retry import Retry
 from etl import source as source_list
 from etl.build import BuildError
 from etl.source import RawFile, Source
+from etl.vintages import fetch_targets
 
 # Placeholder: replace with the public repository URL once it is published.
 PROJECT_URL = "https://github.com/OWNER/benzo-overdose-dashboard"
@@ -310,7 +311,9 @@ def fetch_sources(raw_dir: Path, only: list[str] | None = None, progress: bool =
         source: Source = module.SOURCE
         folder = raw_dir / source.raw_folder
         downloads: list[Download] = []
-        for raw in source.files:
+        # Of a file the publisher re-releases under new names (VINTAGES), only the newest
+        # declared release: older ones are kept in the folder for the comparison.
+        for raw in fetch_targets(module):
             target = folder / raw.name
             hint = manual_instructions(raw, folder)
             if hint:

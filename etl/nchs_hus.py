@@ -20,6 +20,7 @@ from etl.registry import US_FIPS
 from etl.csvfile import read_rows
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck
 
 RAW_NAME = "CDC_drug_overdose_deaths_raw_data.csv"
 TABLE = "nchs_hus_rates"
@@ -51,6 +52,11 @@ SOURCE = Source(
              "rates, by drug type, sex, age, race, and Hispanic origin: United States. Dataset "
              "95ax-ymtc, data.cdc.gov.",
     vintage="1999–2018 (official data as served December 2025, re-saved by pandas)",
+    released_from="not stated in the file; the copy is the dataset as data.cdc.gov served it in "
+                  "December 2025 (committed to GitHub on 2025-12-17, PROVENANCE.md)",
+    newer_data_url="https://wonder.cdc.gov/mcd-icd10-expanded.html",
+    newer_data_note="This dataset ends in 2018 and has not been extended (PROVENANCE.md); newer "
+                    "national rates by drug type are in CDC WONDER.",
     caveats=(
         "Rates only, national only; no benzodiazepine panel.",
         "Rates marked * do not meet NCHS reliability standards (fewer than 20 deaths): the "
@@ -243,8 +249,7 @@ def parse(folder: Path) -> ParseResult:
     return ParseResult(tables={TABLE: table}, rows_in=len(rows))
 
 
-def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Published national age-adjusted rates; every panel has the same rows."""
+def _published_rates(tables: dict[str, pd.DataFrame]) -> list[str]:
     t = tables[TABLE]
     failures: list[str] = []
     totals = t[(t["measure"] == "age_adjusted_rate") & (t["sex"] == "all")
@@ -254,6 +259,20 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
         if len(found) != 1 or found.iloc[0] != expected:
             failures.append(f"{TABLE}: {group} {year} age-adjusted rate: expected {expected}, "
                             f"found {found.tolist()}")
+    return failures
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "copy of December 2025: national age-adjusted rates (all drugs "
+                 "1999 6.1, 2017 21.7, 2018 20.7; any opioid 2017 14.9; synthetic opioids 2018 "
+                 "9.9; heroin 2018 4.7; Health, United States)", _published_rates),
+)
+
+
+def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """What holds for every vintage: every panel has the same rows."""
+    t = tables[TABLE]
+    failures: list[str] = []
     # The six panels share one layout, so a file cut at a line boundary (which the parser's
     # field count cannot see) leaves the last panel short and fails here.
     cells = t.groupby("drug_group").size()

@@ -18,6 +18,7 @@ from etl.registry import STATE_BY_NAME, US_FIPS
 from etl.csvfile import read_rows
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck
 
 RAW_NAME = "NCHS_-_Drug_Poisoning_Mortality_by_State__United_States.csv"
 TABLE = "nchs_state_poisoning"
@@ -47,6 +48,8 @@ SOURCE = Source(
     citation="National Center for Health Statistics. Drug Poisoning Mortality by State: United "
              "States. Dataset jx6g-fdh6, data.cdc.gov.",
     vintage="1999–2016 (export of about March 2019)",
+    released_from="not stated in the file; the copy was committed to GitHub on 2019-03-24 "
+                  "(PROVENANCE.md), so it was released on or before that date",
     caveats=(
         "Counts are by state of residence (final data): comparable with CDC WONDER underlying-"
         "cause queries, not with SUDORS or VSRR (occurrence) or multiple-cause WONDER counts.",
@@ -217,17 +220,31 @@ def parse(folder: Path) -> ParseResult:
     return ParseResult(tables={TABLE: table}, rows_in=len(rows))
 
 
+def _us_totals(t: pd.DataFrame) -> pd.DataFrame:
+    return t[(t["measure"] == "deaths") & (t["sex"] == "all") & (t["age_group"] == "all")
+             & (t["race_ethnicity"] == "all")]
+
+
+def _published_deaths(tables: dict[str, pd.DataFrame]) -> list[str]:
+    totals = _us_totals(tables[TABLE])
+    nation = totals[totals["geo_level"] == "nation"].set_index("year")["value"]
+    return [f"{TABLE}: US deaths {year}: expected {expected:,}, found {nation.get(year)}"
+            for year, expected in CHECK_DEATHS.items() if nation.get(year) != expected]
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "1999–2016 export: US drug poisoning deaths 1999 16,849, 2010 "
+                 "38,329, 2016 63,632 (PROVENANCE.md)", _published_deaths),
+)
+
+
 def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Published US totals, states summing to the nation, and rates inside their 95% limits."""
+    """What holds for every vintage: states summing to the nation, every place in every year,
+    the full national cross, and rates inside their 95% limits."""
     t = tables[TABLE]
     failures: list[str] = []
-    totals = t[(t["measure"] == "deaths") & (t["sex"] == "all") & (t["age_group"] == "all")
-               & (t["race_ethnicity"] == "all")]
+    totals = _us_totals(t)
     nation = totals[totals["geo_level"] == "nation"].set_index("year")["value"]
-    for year, expected in CHECK_DEATHS.items():
-        if nation.get(year) != expected:
-            failures.append(f"{TABLE}: US deaths {year}: expected {expected:,}, "
-                            f"found {nation.get(year)}")
     states = totals[totals["geo_level"] == "state"].groupby("year")["value"].sum()
     diff = (states - nation).dropna()
     if (diff != 0).any():

@@ -1,4 +1,4 @@
-"""NIDA "Drug Overdose Death Rates" data workbook: national overdose deaths by drug, 1999–2021.
+"""NIDA "Drug Overdose Death Rates" data workbook: national overdose deaths by drug, from 1999.
 
 Why it matters: the only published national series that splits benzodiazepine deaths into
 "with any opioid" / "without any opioid" and "with / without synthetic opioids" (fentanyl), by
@@ -10,6 +10,12 @@ data): deaths with an underlying cause of drug poisoning (X40–X44, X60–X64, 
 drug identified from the multiple-cause T-codes. The workbook is a set of presentation tables
 (title rows, a year header, indented Female/Male sub-rows, footnote markers glued to labels),
 read here by position.
+
+Vintages: NIDA replaces the workbook when it updates its page (1999–2021 posted 19 January
+2023; 1999–2022 of 2 May 2024), and the raw folder may hold several. The newest is read
+(VINTAGES: latest last year of data, then latest release date, from the file name; the last
+year is checked against the year header), and the build compares it cell by cell with the one
+it supersedes. Published check values live in EDITION_CHECKS, one set per tested release.
 """
 from __future__ import annotations
 
@@ -30,42 +36,61 @@ from etl.corrections import Correction, add_note
 from etl.registry import US_FIPS
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck, VintageRule, pinned
 
-FILE_NAME = "Overdose_data_1999-2021 1.19.23.xlsx"
 TABLE = "nida_national"
+FILES_URL = "https://nida.nih.gov/sites/default/files/{name}"
+
+# The releases this parser was tested on (raw PROVENANCE.md).
+RELEASE_2023 = RawFile(
+    name="Overdose_data_1999-2021 1.19.23.xlsx",
+    url=FILES_URL.format(name="Overdose_data_1999-2021%201.19.23.xlsx"),
+    sha256="1dc7da7fdb4a92bb7cdfb271e2b5a0fd5e7bde0134b727bdeca1bf3628c7305b",
+)
+RELEASE_2024 = RawFile(
+    name="overdose_data_1999-2022_5.2.2024.xlsx",
+    # URL pattern of the 2023 release; not confirmed online (PROVENANCE.md).
+    url=FILES_URL.format(name="overdose_data_1999-2022_5.2.2024.xlsx"),
+    sha256="2a52f7f42485af218e1520f88f21e9055830ae562247b1e03027dd34c9e08657",
+    copy_note="not byte-identical to NIDA's download: re-saved by a third party (workbook "
+              "properties: created by NIDA, last saved by the uploader on 2024-06-04, minutes "
+              "before the GitHub commit it was taken from); cells read as NIDA's",
+)
+VINTAGES = VintageRule(
+    glob="*.xlsx",
+    pattern=r"overdose_data_(?P<first>\d{4})-(?P<last>\d{4})"
+            r"(?:[ _]+(?P<month>\d{1,2})\.(?P<day>\d{1,2})\.(?P<year>\d{4}|\d{2}))?\.xlsx",
+    naming="'Overdose_data_<first year>-<last year> <month>.<day>.<year>.xlsx' (NIDA's names: "
+           "'Overdose_data_1999-2021 1.19.23.xlsx', 'overdose_data_1999-2022_5.2.2024.xlsx')",
+    url_template=FILES_URL,
+)
 
 SOURCE = Source(
     id="nida_workbook",
-    title="Drug Overdose Death Rates: national overdose deaths by drug, 1999–2021 (data workbook)",
+    title="Drug Overdose Death Rates: national overdose deaths by drug (data workbook)",
     publisher="National Institute on Drug Abuse (NIDA), National Institutes of Health; "
               "data from CDC/NCHS, CDC WONDER Multiple Cause of Death",
     landing_url="https://nida.nih.gov/research-topics/trends-statistics/overdose-death-rates",
     raw_folder="nida_overdose_death_rates_workbook",
-    files=(
-        RawFile(
-            name=FILE_NAME,
-            url="https://nida.nih.gov/sites/default/files/Overdose_data_1999-2021%201.19.23.xlsx",
-            sha256="1dc7da7fdb4a92bb7cdfb271e2b5a0fd5e7bde0134b727bdeca1bf3628c7305b",
-        ),
-    ),
+    files=(RELEASE_2023, RELEASE_2024),
     tables=(
         TableSpec(
             name=TABLE,
-            title="NIDA national overdose deaths by drug, 1999–2021",
+            title="NIDA national overdose deaths by drug, from 1999",
             description="Deaths and death rates (age-adjusted, all ages; crude, ages 15–24) by "
                         "drug and drug combination (including benzodiazepines with and without "
                         "opioids), by sex; age-adjusted rates by race and Hispanic origin. "
                         "United States, annual, final data.",
         ),
     ),
-    coverage="United States, 1999–2021, annual; all ages (by sex) and ages 15–24 (by sex); "
-             "age-adjusted rates by race and Hispanic origin for selected drugs",
+    coverage="United States, annual from 1999 to the last year of the release read; all ages "
+             "(by sex) and ages 15–24 (by sex); age-adjusted rates by race and Hispanic origin "
+             "for selected drugs",
     definitions=("ucd_overdose",),
     citation="National Institute on Drug Abuse. Drug Overdose Death Rates: data workbook "
-             "\"Overdose_data_1999-2021 1.19.23.xlsx\" (National Drug Overdose Deaths, "
-             "1999-2021; source: CDC WONDER, Multiple Cause of Death). Posted 19 January 2023. "
-             "https://nida.nih.gov/research-topics/trends-statistics/overdose-death-rates",
-    vintage="2023-01-19 (Overdose_data_1999-2021 1.19.23.xlsx)",
+             "(National Drug Overdose Deaths; source: CDC WONDER, Multiple Cause of Death). "
+             "https://nida.nih.gov/research-topics/trends-statistics/overdose-death-rates "
+             "(release named in the manifest's vintage).",
     caveats=(
         "National figures only; no state detail.",
         "Blank cells are 'unreliable or suppressed data' (workbook note): kept as missing "
@@ -78,8 +103,11 @@ SOURCE = Source(
         "sheet: kept as published and flagged in `note` and the build warnings.",
         "Race and Hispanic origin: before 2018 Asian and Pacific Islander populations were "
         "combined (workbook note).",
-        "NIDA replaces the file when it updates the page; this is the January 2023 vintage.",
+        "NIDA replaces the file when it updates the page; the newest release in the raw "
+        "folder is read and the manifest names it and the releases it supersedes.",
     ),
+    newer_data_note="NIDA posts a new workbook when it updates the page; the file's name "
+                    "changes, so download it from the page into the raw folder.",
 )
 
 # Layout the parser relies on (1-based Excel rows/columns), identical on every data sheet.
@@ -91,6 +119,7 @@ COLUMNS: dict[str, str] = {
          "only) a race/Hispanic-origin row; footnote digits glued to the label",
     "C…": "one column per year from 1999, year number in row 7",
     "after the years": "'2015-2021 Fold Change' (a ratio, not a year): excluded",
+    "name": "the release: years covered and release date (VINTAGES)",
 }
 FOLD_CHANGE = "fold change"  # text every non-year header cell after the years must contain
 YEAR_RANGE = (1990, 2030)
@@ -380,9 +409,11 @@ def sex_ratio_mismatches(counts: pd.DataFrame, rates: pd.DataFrame,
 
 
 def _flag_anomalies(frame: pd.DataFrame, known_errors: tuple[Correction, ...]) -> list[str]:
-    """Flag inconsistencies not in the corrections file, so a new workbook's errors are noticed."""
-    known = {(c.sheet, group, year) for c in known_errors for group in c.drug_groups or ()
-             for year in (c.period.years() if c.period else ())}
+    """Flag inconsistencies not in the corrections file, so a new workbook's errors are noticed
+    (a correction names the releases it was found in)."""
+    file_name = str(frame["source_file"].iloc[0])
+    known = {(c.sheet, group, year) for c in known_errors if file_name in c.files
+             for group in c.drug_groups or () for year in (c.period.years() if c.period else ())}
     warnings = []
     pairs = [("Number Drug OD Deaths", RATE_SHEET_ALL_AGES),
              ("Number Drug OD, 15-24 Years", "Rate Drug OD, 15-24 Years")]
@@ -398,12 +429,12 @@ def _flag_anomalies(frame: pd.DataFrame, known_errors: tuple[Correction, ...]) -
                     & (frame["year"] == year) & frame["sex"].isin(["female", "male"])
                     & (frame["race_ethnicity"] == "all"))
             add_note(frame, mask, note)
-            warnings.append(f"{FILE_NAME}, sheet {count_sheet!r}, {drug} {year}: {note}")
+            warnings.append(f"{file_name}, sheet {count_sheet!r}, {drug} {year}: {note}")
         for (drug, year), row in sex_ratio_mismatches(counts, rates).iterrows():
             if {(count_sheet, drug, year), (rate_sheet, drug, year)} & known:
                 continue
             warnings.append(
-                f"{FILE_NAME}, sheets {count_sheet!r}/{rate_sheet!r}, {drug} {year}: female:male "
+                f"{file_name}, sheets {count_sheet!r}/{rate_sheet!r}, {drug} {year}: female:male "
                 f"split of deaths ({row['female_deaths']:,.0f}:{row['male_deaths']:,.0f}) "
                 f"disagrees with the rates ({row['female_rate']}:{row['male_rate']})")
     return warnings
@@ -420,19 +451,23 @@ def _drop_demographic_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, lis
     both = pd.concat({"rates": main, "demographic": other}, axis=1, join="inner")
     differ = both[~((both["rates"] == both["demographic"])
                     | (both["rates"].isna() & both["demographic"].isna()))]
-    warnings = [f"{FILE_NAME}: {DEMOGRAPHIC_SHEET!r} shows {d} for {idx}, {RATE_SHEET_ALL_AGES!r} "
+    file_name = str(frame["source_file"].iloc[0])
+    warnings = [f"{file_name}: {DEMOGRAPHIC_SHEET!r} shows {d} for {idx}, {RATE_SHEET_ALL_AGES!r} "
                 f"shows {r}; kept the latter" for idx, (r, d) in differ.head(10).iterrows()]
     missing = other.index.difference(main.index)
     if len(missing):
-        warnings.append(f"{FILE_NAME}: {DEMOGRAPHIC_SHEET!r} has {len(missing)} drug/sex/year "
+        warnings.append(f"{file_name}: {DEMOGRAPHIC_SHEET!r} has {len(missing)} drug/sex/year "
                         f"rates not in {RATE_SHEET_ALL_AGES!r} (dropped), e.g. {missing[0]}")
     return frame[~(demo & (frame["race_ethnicity"] == "all"))], warnings
 
 
-def parse(folder: Path) -> ParseResult:
-    """Read the five data sheets of the workbook into one tidy table `nida_national`."""
+def parse(folder: Path, vintage: str | None = None) -> ParseResult:
+    """Read the five data sheets of the newest release in `folder` (or of the release named
+    `vintage`) into one tidy table `nida_national`."""
     # Load
-    path = Path(folder) / FILE_NAME
+    folder = Path(folder)
+    release = VINTAGES.vintage(folder / vintage) if vintage else VINTAGES.newest(folder)
+    path = folder / release.name
     workbook = _open_workbook(path)
     try:
         missing = [s.name for s in SHEETS if s.name not in workbook.sheetnames]
@@ -451,7 +486,13 @@ def parse(folder: Path) -> ParseResult:
         workbook.close()
 
     # Process
-    frame = pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records).assign(source_file=release.name)
+    last_year = int(frame["year"].max())
+    if last_year != release.last_year:
+        raise SourceFormatError(path, "the file name and the year header disagree on the last "
+                                "year of data", line=HEADER_ROW,
+                                expected=f"{release.last_year} (from the name)",
+                                found=f"{last_year} (last year column)")
     rows_in = len(frame)
     known_errors = corrections.for_source(SOURCE.id)
     warnings = corrections.apply(frame, known_errors)
@@ -460,7 +501,7 @@ def parse(folder: Path) -> ParseResult:
     warnings += duplicate_warnings
     tidy = tidy_frame(
         frame.drop(columns=["sheet", "row"]),
-        source_id=SOURCE.id, source_file=FILE_NAME, definition="ucd_overdose",
+        source_id=SOURCE.id, definition="ucd_overdose",
         geo_level="nation", geo_fips=US_FIPS, geo_name="United States", period_type="year")
     return ParseResult(tables={TABLE: tidy}, rows_in=rows_in, warnings=warnings)
 
@@ -522,3 +563,39 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
                             f"{r['female_deaths']:g}:{r['male_deaths']:g} inconsistent with "
                             f"rates {r['female_rate']:g}:{r['male_rate']:g}")
     return failures
+
+
+def _benzodiazepine_deaths(tables: dict[str, pd.DataFrame],
+                           pins: dict[tuple[str, int], float]) -> list[str]:
+    frame = tables[TABLE]
+    totals = frame[(frame["measure"] == "deaths") & (frame["sex"] == "all")
+                   & (frame["age_group"] == "all") & (frame["race_ethnicity"] == "all")]
+    return pinned(TABLE, totals, [({"drug_group": g, "year": y}, v) for (g, y), v in pins.items()])
+
+
+# NIDA's statement "about 16% of opioid overdose deaths in 2019 also involved benzodiazepines"
+# (8,301 / 49,860) belongs to 2019 in every release.
+SHARE_2019: dict[tuple[str, int], float] = {
+    ("benzodiazepines", 2019): 9_711, ("benzodiazepines_with_any_opioid", 2019): 8_301,
+    ("benzodiazepines_without_any_opioid", 2019): 1_410, ("any_opioid", 2019): 49_860,
+}
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(
+        (RELEASE_2023,),
+        "NIDA release of 19 Jan 2023: benzodiazepine deaths 1999 1,135, 2017 11,537, 2021 "
+        "12,499 (10,992 with any opioid); 2019 9,711 = 8,301 with + 1,410 without any opioid, "
+        "any opioid 49,860 (PROVENANCE.md)",
+        lambda tables: _benzodiazepine_deaths(tables, {
+            ("benzodiazepines", 1999): 1_135, ("benzodiazepines", 2017): 11_537,
+            ("benzodiazepines", 2021): 12_499, ("benzodiazepines_with_any_opioid", 2021): 10_992,
+            **SHARE_2019})),
+    EditionCheck(
+        (RELEASE_2024,),
+        "NIDA release of 2 May 2024: benzodiazepine-involved deaths 2022 10,964 (underlying-"
+        "cause definition); 1999 1,135, 2017 11,537, 2021 12,499 and the 2019 share's 8,301 of "
+        "49,860 as in the 2023 release (PROVENANCE.md)",
+        lambda tables: _benzodiazepine_deaths(tables, {
+            ("benzodiazepines", 2022): 10_964, ("benzodiazepines", 1999): 1_135,
+            ("benzodiazepines", 2017): 11_537, ("benzodiazepines", 2021): 12_499,
+            **SHARE_2019})),
+)

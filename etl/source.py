@@ -56,6 +56,9 @@ class RawFile:
     """Checksum of the vintage this project was built and tested on."""
     socrata_id: str | None = None
     """data.cdc.gov / data.ct.gov dataset id, when the file is a Socrata export."""
+    copy_note: str = ""
+    """How the tested copy differs from the publisher's download (re-saved by a third party,
+    converted to CSV, ...); recorded in the manifest while the file is that copy."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,20 @@ class Source:
     citation: str
     license: str = "Public domain (U.S. government work)"
     vintage: str = ""
-    retrieved: str = "2026-11-23"
-    """Date the shared raw snapshot was retrieved (PROVENANCE.md); a fetch records its own."""
+    """The tested vintage in words (shown while every file read is the tested copy)."""
+    retrieved: str = ""
+    """Fallback retrieval date, used only when neither the folder's FETCHED.json nor its
+    PROVENANCE.md records one (etl/currency.py reads those)."""
     caveats: tuple[str, ...] = ()
+    released: str = ""
+    """Publisher's release date of the tested vintage (YYYY[-MM[-DD]]), '' when unknown; a module
+    with VINTAGES reads it from the file name instead."""
+    released_from: str = ""
+    """Where `released` comes from (file name, footer, workbook properties), or why unknown."""
+    newer_data_url: str = ""
+    """Where the publisher's newer data is found (default: landing_url)."""
+    newer_data_note: str = ""
+    """One line on what is newer there, when the landing page is not the whole story."""
 
 
 @dataclass

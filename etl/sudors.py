@@ -12,6 +12,14 @@ Scope of this module: the drug columns of the `Data` sheet (deaths, age-adjusted
 Drug combinations, demographics (all drugs only), circumstances, routes and monthly counts are
 out of scope for now. Drug columns without a registry id (carfentanil, nitazenes, xylazine,
 gabapentin, ketamine, ...) are not read.
+
+Two meanings of 9999: the workbook writes 9999 for every hidden cell. Almost always that is a
+rate on fewer than 20 deaths (suppressed). But where every detected-drug cell of a
+jurisdiction-year is 9999 while the jurisdiction reported at least 20 deaths (Iowa 2020,
+Tennessee 2020 and 2022 in the December 2024 download), the cells are hidden by CDC's rule that
+detected-drug figures need postmortem toxicology for at least 75% of the deaths: the rows keep
+no value, are not flagged suppressed, and their note starts with EXCLUDED_NOTE
+(`_toxicology_excluded`; etl/corrections.csv `sudors-detected-needs-toxicology`).
 """
 from __future__ import annotations
 
@@ -23,7 +31,8 @@ import pandas as pd
 
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_NAME
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
-from etl.tidy import tidy_frame
+from etl.tidy import EXCLUDED_NOTE, tidy_frame
+from etl.vintages import EditionCheck, pinned
 
 WORKBOOK = "CDC SUDORS_Dashboard Output_Download 12.23.2024.xlsx"
 DASHBOARD_URL = ("https://www.cdc.gov/overdose-prevention/data-research/facts-stats/"
@@ -52,6 +61,10 @@ SOURCE = Source(
              "download (data entered by October 10, 2024). Accessed via the dashboard's "
              "\"Download data\" button.",
     vintage="Data entered into SUDORS by 2024-10-10; downloaded 2024-12-23",
+    released="2024-12-11",
+    released_from="workbook properties: last saved by CDC (NCIPC/DOP) on 2024-12-11; the Info "
+                  "Tab says data were entered by 2024-10-10, and the 12.23.2024 in the file name "
+                  "is the date of the download",
     caveats=(
         "SUDORS counts occurrent deaths (deaths occurring in the jurisdiction, any residence); "
         "rates use resident populations. Numbers will not match CDC WONDER (resident deaths, "
@@ -121,6 +134,26 @@ NOTE_BY_DRUG = {
     "etizolam": DETECTED_NOTE, "flualprazolam": DETECTED_NOTE,
 }
 YEAR_RANGE = (2018, 2030)
+
+# Columns of drugs *detected* on toxicology (data dictionary: "... with <drug> detected"), each
+# with _deaths and _percent. Only the four benzodiazepine ones are read (COLUMNS); all that the
+# sheet has decide whether a jurisdiction-year fell under the toxicology rule.
+DETECTED_PREFIXES: tuple[str, ...] = (
+    "carfentanil", "parafluorofentanyl", "other_illegal_opioids", "nitazenes", "isotonitazene",
+    "metonitazene", "adulterants_sedatives", "xylazine", "gabapentin", "illegal_benzodiazepines",
+    "bromazolam", "etizolam", "flualprazolam", "ketamine", "kratom", "synthetic_cannabinoid",
+    "cathinones",
+)
+DETECTED_GROUPS = frozenset({"illegal_benzodiazepines", "bromazolam", "etizolam",
+                             "flualprazolam"})
+# SUDORS hides no count for its size, only rates on fewer than 20 deaths: below that total a
+# row of 9999s could still be small numbers, so it stays "suppressed".
+TOXICOLOGY_MIN_DEATHS = 20
+TOXICOLOGY_NOTE = (f"{EXCLUDED_NOTE}: detected-drug figures are published only for "
+                   "jurisdictions with postmortem toxicology for at least 75% of their deaths "
+                   "in the year (CDC SUDORS rule); every detected-drug cell of this "
+                   "jurisdiction-year is 9999 although its overdose deaths are published — "
+                   "not a small-count suppression")
 
 
 def _excel_line(index: int) -> int:
@@ -227,16 +260,37 @@ def _year(path: Path, raw: object, line: int) -> int:
     return year
 
 
+def _toxicology_excluded(cells: dict[str, object], detected_columns: list[str]) -> bool:
+    """Every detected-drug cell is 9999 while the jurisdiction's all-drug deaths are published
+    and at least TOXICOLOGY_MIN_DEATHS: CDC's 75% toxicology rule, not small counts."""
+    def is_suppressed(raw: object) -> bool:
+        try:
+            return float(str(raw).strip()) == SUPPRESSED
+        except ValueError:
+            return False
+    total = cells.get("alldrug_deaths")
+    try:
+        deaths = float(str(total).strip())
+    except ValueError:
+        return False
+    return (deaths != SUPPRESSED and deaths >= TOXICOLOGY_MIN_DEATHS
+            and all(is_suppressed(cells[c]) for c in detected_columns))
+
+
 def parse(folder: Path) -> ParseResult:
     """Read the `Data` sheet and return `sudors_state` in the tidy shape."""
     # Load
     path = Path(folder) / WORKBOOK
     frame = _read_data_sheet(path)
     value_columns = _check_columns(path, frame)
+    header = {str(c) for c in frame.columns}
+    detected_columns = [f"{p}_{s}" for p in DETECTED_PREFIXES for s in ("deaths", "percent")
+                        if f"{p}_{s}" in header]
 
     # Process
     records: list[dict[str, object]] = []
     seen: dict[tuple[str, int], int] = {}
+    excluded: list[str] = []
     for index, row in enumerate(frame.itertuples(index=False)):
         cells = dict(zip(frame.columns, row))
         line = _excel_line(index)
@@ -247,12 +301,18 @@ def parse(folder: Path) -> ParseResult:
                                     found=f"same jurisdiction and year as line "
                                           f"{seen[(fips, year)]}")
         seen[(fips, year)] = line
+        no_toxicology = _toxicology_excluded(cells, detected_columns)
+        if no_toxicology:
+            excluded.append(f"{geo_name} {year} (line {line})")
         for column in value_columns:
             prefix, suffix = column.rsplit("_", 1)
             drug_group = COLUMNS[prefix][0]
             measure, unit = MEASURE_BY_SUFFIX[suffix]
             value, suppressed, censored = _parse_cell(path, cells[column], line, column)
             notes = [NOTE_BY_DRUG.get(drug_group, ""), CENSORED_NOTE if censored else ""]
+            if no_toxicology and drug_group in DETECTED_GROUPS:
+                suppressed = False
+                notes.insert(0, TOXICOLOGY_NOTE)
             records.append({
                 "drug_group": drug_group, "measure": measure, "unit": unit,
                 "geo_fips": fips, "geo_name": geo_name, "geo_level": geo_level,
@@ -270,7 +330,10 @@ def parse(folder: Path) -> ParseResult:
     table = tidy_frame(pd.DataFrame.from_records(records), source_id=SOURCE.id,
                        source_file=WORKBOOK, definition="sudors_unintentional_undetermined",
                        period_type="year")
-    return ParseResult(tables={"sudors_state": table}, rows_in=len(frame))
+    warnings = [f"{WORKBOOK}: detected-drug cells of {', '.join(excluded)} are 9999 under the "
+                "75% toxicology rule, stored as excluded by the publisher, not suppressed"
+                ] if excluded else []
+    return ParseResult(tables={"sudors_state": table}, rows_in=len(frame), warnings=warnings)
 
 
 # Sub-groups whose deaths can never exceed their parent group's deaths (same place and year).
@@ -312,3 +375,20 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
             failures.append(f"sudors_state {drug_group} {year}: states sum to "
                             f"{row['sum']:,.0f}, Overall row says {total:,.0f}")
     return failures
+
+
+def _overall_values(tables: dict[str, pd.DataFrame]) -> list[str]:
+    overall = tables["sudors_state"]
+    overall = overall[(overall["geo_fips"] == PARTICIPATING_FIPS) & (overall["measure"] == "deaths")]
+    published = {"benzodiazepines": (6_735, 6_306, 5_811, 6_900),
+                 "illegal_benzodiazepines": (1_051, 1_029, 766, 1_650)}
+    return pinned("sudors_state", overall, [
+        ({"drug_group": group, "year": year}, value) for group, values in published.items()
+        for year, value in zip((2020, 2021, 2022, 2023), values)])
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "download of 23 Dec 2024: Overall benzodiazepine deaths 2020–2023 "
+                 "6,735 / 6,306 / 5,811 / 6,900; illegal benzodiazepines 1,051 / 1,029 / 766 / "
+                 "1,650 (PROVENANCE.md)", _overall_values),
+)

@@ -47,6 +47,11 @@ EXCLUDED_NOTE = "excluded by the publisher"
 (not a small-count suppression). Written by etl/corrections.py (decision `not_a_suppression`),
 read by the app to draw a gap of its own."""
 
+PARTIAL_NOTE = "partial period"
+"""Marker in `note` of a provisional row whose period is known to be incomplete (deaths still
+being reported, e.g. WONDER's "provisional and partial" months); etl/currency.py then calls the
+period `partial`, not just provisional."""
+
 PERIOD_TYPES = ("year", "month", "12_month_ending")
 SEXES = ("all", "female", "male")
 

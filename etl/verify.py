@@ -3,8 +3,10 @@
 The app trusts data/ blindly, so this re-checks what the build promised: the manifest parses,
 every table it lists is there with the recorded sha256, row count and columns, each table still
 passes its source's schema, the cross-table checks hold, and etl/corrections.csv is the version
-the tables were built with. Staging folders a killed build left behind (`.build-*`) are not part
-of the data and are ignored.
+the tables were built with. From manifest schema 2 on it also checks the currency fields of
+etl/currency.py (released, retrieved, built_at, first_period, data_through, last_period_status,
+newer_data) and that each table's coverage equals what its rows give. Staging folders a killed
+build left behind (`.build-*`) are not part of the data and are ignored.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pandas as pd
 import pandera.errors
 
 from etl import build as etl_build
+from etl import currency
 from etl import source as source_list
 from etl.build import MANIFEST_NAME, sha256_of
 from etl.source import Source, TableSpec
@@ -77,6 +80,7 @@ def verify_data_dir(out: Path) -> list[str]:
         return problems
     specs, import_errors = source_specs()
     loaded: dict[str, pd.DataFrame] = {}
+    with_currency = int(manifest.get("schema_version") or 1) >= 2
     for name, entry in sorted(manifest["tables"].items()):
         if not isinstance(entry, dict):
             problems.append(f"table {name}: manifest entry is not an object")
@@ -112,14 +116,35 @@ def verify_data_dir(out: Path) -> list[str]:
                                 f"not checked (modules that failed to import: {why})")
         else:
             problems.extend(_schema_problems(name, spec, frame))
+        if with_currency:
+            problems.extend(_table_currency_problems(name, entry, frame))
         loaded[name] = frame
     for source_id, entry in sorted(manifest["sources"].items()):
         listed = entry.get("tables", []) if isinstance(entry, dict) else []
         for table in listed:
             if table not in manifest["tables"]:
                 problems.append(f"source {source_id}: table {table} missing from the manifest")
+        if with_currency and isinstance(entry, dict):
+            problems.extend(currency.field_problems(entry, f"source {source_id}",
+                                                    list(currency.SOURCE_FIELDS)))
     problems.extend(f"cross-check: {failure}" for failure in run_cross_checks(loaded))
     problems.extend(_corrections_problems(manifest))
+    return problems
+
+
+def _table_currency_problems(name: str, entry: dict, frame: pd.DataFrame) -> list[str]:
+    """The table's currency fields are well formed and say what its rows say."""
+    problems = currency.field_problems(entry, f"table {name}", currency.TABLE_FIELDS)
+    if problems or frame.empty:
+        return problems
+    try:
+        found = currency.coverage(frame).as_dict()
+    except (KeyError, ValueError) as err:
+        return [f"table {name}: coverage cannot be computed from its rows ({err})"]
+    for key, value in found.items():
+        if entry.get(key) != value:
+            problems.append(f"table {name}: manifest says {key} {entry.get(key)!r}, its rows "
+                            f"give {value!r}")
     return problems
 
 

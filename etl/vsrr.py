@@ -21,6 +21,7 @@ from etl.registry import NYC_FIPS, STATE_BY_ABBR, US_FIPS
 from etl.csvfile import read_rows
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.tidy import tidy_frame
+from etl.vintages import EditionCheck, pinned
 
 RAW_NAME = "VSRR_Provisional_Drug_Overdose_Death_Counts.csv"
 TABLE = "vsrr_provisional"
@@ -50,6 +51,12 @@ SOURCE = Source(
     citation="Ahmad FB, Cisewski JA, Rossen LM, Sutton P. Provisional drug overdose death counts. "
              "National Center for Health Statistics. Dataset xkb8-kh2a, data.cdc.gov.",
     vintage="12-month periods ending January 2015 – February 2019 (export of about October 2019)",
+    released_from="not stated in the file; data through the 12 months ending February 2019, and "
+                  "the copy was committed to GitHub on 2019-10-12 (PROVENANCE.md), so it was "
+                  "released on or before that date",
+    newer_data_url="https://data.cdc.gov/NCHS/VSRR-Provisional-Drug-Overdose-Death-Counts/"
+                   "xkb8-kh2a",
+    newer_data_note="NCHS updates the dataset every month (about four months behind).",
     caveats=(
         "All values are provisional; the December 12-month-ending value approximates the calendar "
         "year but differs from final data (2017 final drug overdose deaths: 70,237; provisional "
@@ -125,7 +132,7 @@ PERIOD = "12 month-ending"
 PENDING_NOTE_FROM = 1.0
 NY_NOTE = "New York State excluding New York City (reported separately)"
 
-# Published check values: US, 12 months ending December 2017 (PROVENANCE.md).
+# Published check values of the tested export: US, 12 months ending December 2017 (PROVENANCE.md).
 CHECK_VALUES: dict[tuple[str, str], float] = {
     ("all_drugs", "deaths"): 70_699, ("all_drugs", "deaths_predicted"): 72_224,
     ("any_opioid", "deaths"): 47_885, ("any_opioid", "deaths_predicted"): 48_958,
@@ -267,17 +274,25 @@ def parse(folder: Path) -> ParseResult:
     return ParseResult(tables={TABLE: table}, rows_in=len(rows))
 
 
+def _published_values(tables: dict[str, pd.DataFrame]) -> list[str]:
+    t = tables[TABLE]
+    dec2017 = t[(t["geo_fips"] == US_FIPS) & (t["year"] == 2017) & (t["month"] == 12)]
+    return pinned(TABLE, dec2017, [({"drug_group": g, "measure": m}, v)
+                                   for (g, m), v in CHECK_VALUES.items()])
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(SOURCE.files, "export of about October 2019: US drug overdose deaths, 12 months "
+                 "ending December 2017, 70,699 reported / 72,224 predicted; opioids 47,885 / "
+                 "48,958 (PROVENANCE.md)", _published_values),
+)
+
+
 def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Published check values, predicted >= reported, and jurisdictions summing to the nation."""
+    """What holds for every vintage: predicted >= reported, jurisdictions summing to the nation,
+    every jurisdiction covering the same periods."""
     t = tables[TABLE]
     failures: list[str] = []
-    dec2017 = t[(t["geo_fips"] == US_FIPS) & (t["year"] == 2017) & (t["month"] == 12)]
-    for (group, measure), expected in CHECK_VALUES.items():
-        found = dec2017.loc[(dec2017["drug_group"] == group) & (dec2017["measure"] == measure),
-                            "value"]
-        if len(found) != 1 or found.iloc[0] != expected:
-            failures.append(f"{TABLE}: US {group} {measure}, 12 months ending Dec 2017: expected "
-                            f"{expected:,.0f}, found {found.tolist()}")
     key = ["definition", "drug_group", "geo_fips", "year", "month"]
     reported = t[t["measure"] == "deaths"].set_index(key)["value"]
     predicted = t[t["measure"] == "deaths_predicted"].set_index(key)["value"]

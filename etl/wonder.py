@@ -33,7 +33,8 @@ import pandas as pd
 from etl import corrections
 from etl.registry import STATE_BY_FIPS, US_FIPS
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
-from etl.tidy import tidy_frame
+from etl.tidy import PARTIAL_NOTE, tidy_frame
+from etl.vintages import EditionCheck
 
 D77_FORM = "https://wonder.cdc.gov/controller/datarequest/D77"
 D176_FORM = "https://wonder.cdc.gov/controller/datarequest/D176"
@@ -121,6 +122,15 @@ SOURCE = Source(
         "National Vital Statistics System, Provisional Mortality on CDC WONDER Online Database. "
         "https://wonder.cdc.gov/mcd-icd10.html, https://wonder.cdc.gov/mcd-icd10-provisional.html "
         "(queries of Mar 30 – Oct 8, 2022)."),
+    released="2022-09-04",
+    released_from="export footers: D176 provisional data 'as of' 2022-03-06 (states by month) "
+                  "and 2022-09-04 (nation by month, the latest, shown); D77 final data 'released "
+                  "in 2021'",
+    newer_data_url="https://wonder.cdc.gov/mcd-icd10-expanded.html",
+    newer_data_note="D77 ends in 2020: final data from 2018 on are in D157 (single race), "
+                    "provisional data to last month in D176 "
+                    "(https://wonder.cdc.gov/mcd-icd10-provisional.html); exports come from the "
+                    "request forms.",
     vintage="D77 final 1999-2020 (released 2021); D176 provisional, deaths through Aug 20, 2022 "
             "as of Sep 4, 2022",
     caveats=(
@@ -617,7 +627,7 @@ def export_rows(export: WonderExport, name: str) -> list[dict[str, object]]:
             notes.append(f"provisional (WONDER {meaning.database}"
                          + (f"; {through[0].lower()}{through[1:]})" if through else ")"))
         if "partial" in label or year in partial_years:
-            notes.append("partial period: deaths still being reported, counts incomplete")
+            notes.append(f"{PARTIAL_NOTE}: deaths still being reported, counts incomplete")
         common = {**base, "geo_level": geo_level, "geo_fips": fips, "geo_name": geo_name,
                   "period_type": period_type, "year": year, "month": month,
                   "provisional": provisional, "suppressed": False, "unreliable": False,
@@ -749,3 +759,22 @@ def checks(tables: dict[str, pd.DataFrame]) -> list[str]:
             failures.append(f"wonder_mcd: crude rate {row['crude_rate']} != deaths/population "
                             f"{expected[idx]} for {dict(zip(key, idx))}")
     return failures
+
+
+def _national_benzodiazepine_years(tables: dict[str, pd.DataFrame]) -> list[str]:
+    frame = tables["wonder_mcd"]
+    months = frame[(frame["geo_fips"] == US_FIPS) & (frame["period_type"] == "month")
+                   & (frame["drug_group"] == "benzodiazepines") & (frame["measure"] == "deaths")]
+    sums = months.groupby("year")["value"].sum()
+    published = {2015: 9_125, 2019: 10_092, 2020: 12_684}
+    return [f"wonder_mcd: US benzodiazepine deaths {year} (sum of months): expected {value:,}, "
+            f"found {sums.get(year)}" for year, value in published.items()
+            if sums.get(year) != value]
+
+
+EDITION_CHECKS: tuple[EditionCheck, ...] = (
+    EditionCheck(tuple(f for f in SOURCE.files if f.name.startswith("Benz/Country_Month")),
+                 "exports of 2022: US benzodiazepine (T42.4) deaths, sum of the months, 2015 "
+                 "9,125; 2019 10,092; 2020 12,684 (PROVENANCE.md)",
+                 _national_benzodiazepine_years),
+)

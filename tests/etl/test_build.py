@@ -363,3 +363,55 @@ def test_sigkill_during_swap_keeps_a_consistent_data_dir(fakes, fake_module_file
     (raw / "fakesrc" / "counts.csv").write_text(GOOD + "00,2021,120,0\n")
     run_killed(fake_module_file, raw, out, "FAKESRC_SLOW_SWAP", tmp_path)
     assert verify_data_dir(out) == []
+
+
+# --- a newer vintage: differences reported, coverage never shrinks silently ---------------------
+
+NEWER = ("geo_fips,year,value,suppressed\n00,2020,101,0\n09,2020,40,0\n36,2020,50,0\n"
+         "36,2021,,1\n00,2022,120,0\n")
+
+
+def test_differences_from_the_shipped_table_are_reported_not_raised(fakes, raw, out):
+    build(raw, out, ["fakesrc"], progress=False)
+    (raw / "fakesrc" / "counts.csv").write_text(NEWER)
+    summary = format_summary(build(raw, out, ["fakesrc"], progress=False))
+    diff = json.loads((out / "manifest.json").read_text())["tables"]["fakesrc_deaths"][
+        "differences_from_shipped"]
+    assert diff["compared"] and diff["periods_added"] == ["2022"]
+    assert (diff["rows_before"], diff["rows_after"], diff["cells_revised"]) == (4, 5, 1)
+    assert diff["revisions"] == [{"key": {"geo_fips": "00", "year": 2020},
+                                  "before": {"value": 100.0}, "after": {"value": 101.0}}]
+    assert "changed [fakesrc_deaths] against the shipped fakesrc_deaths." in summary
+    assert "rows 4 → 5; periods added 2022; 1 of 4 values revised" in summary
+    assert "  revised fakesrc_deaths [geo_fips=00, year=2020]: 100 → 101" in summary
+    assert verify_data_dir(out) == []
+
+
+def test_shrinking_coverage_without_a_note_stops_the_build(fakes, raw, out, tmp_path,
+                                                           monkeypatch):
+    notes = tmp_path / "corrections.csv"
+    notes.write_text(etl.corrections.CORRECTIONS_FILE.read_text().splitlines()[0] + "\n")
+    monkeypatch.setattr(etl.corrections, "CORRECTIONS_FILE", notes)
+    build(raw, out, None, progress=False)
+    before = snapshot(out)
+    (raw / "fakesrc" / "counts.csv").write_text(
+        "geo_fips,year,value,suppressed\n00,2020,100,0\n09,2020,40,0\n")
+    with pytest.raises(BuildError) as err:
+        build(raw, out, None, progress=False)
+    message = str(err.value)
+    assert message.startswith("source fakesrc, table fakesrc_deaths: coverage shrank: the "
+                              "shipped table (")
+    assert "has period(s) 2021 that the new build lacks" in message
+    assert "add a row with decision coverage_dropped to corrections.csv" in message
+    assert snapshot(out) == before
+    # the same drop with a note in the corrections file is accepted and recorded
+    notes.write_text(notes.read_text() + (
+        "fakesrc-2021,fakesrc,counts.csv,,*,*,2021,quirk,the publisher removed 2021 pending "
+        "review,coverage_dropped,2021 withdrawn by the publisher for review,release notes,"
+        "etl.fakesrc:parse\n"))
+    build(raw, out, None, progress=False)
+    diff = json.loads((out / "manifest.json").read_text())["tables"]["fakesrc_deaths"][
+        "differences_from_shipped"]
+    assert diff["periods_dropped"] == ["2021"]
+    assert diff["dropped_with_note"] == [
+        "2021: 2021 withdrawn by the publisher for review (corrections.csv: fakesrc-2021)"]

@@ -42,7 +42,7 @@ def test_real_file_lists_every_known_issue_once(real_file):
     assert len(ids) == len(set(ids))
     assert {c.source_id for c in real_file} == {"nida_workbook", "cdc_wonder", "cdc_dose",
                                                  "cdc_sudors", "ct_ocme"}
-    assert len([c for c in real_file if c.source_id == "nida_workbook"]) == 6
+    assert len([c for c in real_file if c.source_id == "nida_workbook"]) == 7
     assert {"wonder-provisional-states-withheld", "dose-sys-covid-onset",
             "sudors-detected-not-involved", "ct-any-opioid-free-text"} <= set(ids)
     for c in real_file:
@@ -160,7 +160,7 @@ def test_keep_as_published_adds_the_note_and_a_warning(fixtures):
     warnings = corrections.apply(frame, [keep])
     assert frame["note"].tolist() == ["suspected publisher error; kept as published", ""]
     assert frame["value"].tolist() == [5.0, 6.0]
-    assert warnings == [f"{nida.FILE_NAME}, sheet 'Number Drug OD Deaths', benzodiazepines "
+    assert warnings == ["Overdose_data_1999-2021 1.19.23.xlsx, sheet 'Number Drug OD Deaths', benzodiazepines "
                         "female/male 2012–2013: suspected publisher error; kept as published "
                         "(1 row; corrections.csv: nida-example)"]
 

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from etl import nida
+from etl import nida, vintages
 from etl.registry import DRUG_GROUPS
 from etl.source import SourceFormatError
 from etl.tidy import TIDY_KEY, validate_tidy
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "nida" / "workbook"
+FIXTURE_NAME = "Overdose_data_1999-2021 1.19.23.xlsx"  # named as NIDA named its 2023 release
 
 
 def value(table: pd.DataFrame, **where: object) -> pd.Series:
@@ -47,7 +48,7 @@ def test_fixture_parses_into_a_valid_tidy_table(fixture_result, fixture_table) -
     assert not fixture_table.duplicated(TIDY_KEY).any()
     constants = {"source_id": "nida_workbook", "definition": "ucd_overdose", "geo_fips": "00",
                  "geo_name": "United States", "geo_level": "nation", "period_type": "year",
-                 "source_file": nida.FILE_NAME}
+                 "source_file": FIXTURE_NAME}
     for column, expected in constants.items():
         assert set(fixture_table[column]) == {expected}, column
     # 450 cells read; the demographic sheet's 30 all-race cells repeat the rates sheet
@@ -140,7 +141,7 @@ def test_known_publisher_error_is_flagged_not_fixed(fixture_result, fixture_tabl
     assert value(fixture_table, **{**rx, "year": 2020}, sex="female").note == ""
     flagged = [w for w in fixture_result.warnings if "suspected publisher error" in w]
     assert len(flagged) == 2
-    assert any("rx_opioids_without_synthetic_opioids" in w and nida.FILE_NAME in w
+    assert any("rx_opioids_without_synthetic_opioids" in w and FIXTURE_NAME in w
                for w in flagged)
 
 
@@ -218,8 +219,8 @@ def test_sex_split_inconsistent_with_rates_is_caught(fixture_table) -> None:
 
 def edited_copy(tmp_path: Path, edit: Callable) -> Path:
     """Copy the fixture workbook into tmp_path, apply `edit(workbook)`, return the folder."""
-    target = tmp_path / nida.FILE_NAME
-    shutil.copy(FIXTURE / nida.FILE_NAME, target)
+    target = tmp_path / FIXTURE_NAME
+    shutil.copy(FIXTURE / FIXTURE_NAME, target)
     workbook = load_workbook(target)
     edit(workbook)
     workbook.save(target)
@@ -230,7 +231,7 @@ def parse_error(folder: Path) -> str:
     with pytest.raises(SourceFormatError) as info:
         nida.parse(folder)
     message = str(info.value)
-    assert nida.FILE_NAME in message
+    assert FIXTURE_NAME in message
     return message
 
 
@@ -323,24 +324,28 @@ def test_numbers_without_label(tmp_path) -> None:
 
 
 def test_empty_file(tmp_path) -> None:
-    (tmp_path / nida.FILE_NAME).write_bytes(b"")
+    (tmp_path / FIXTURE_NAME).write_bytes(b"")
     assert "file is empty (0 bytes)" in parse_error(tmp_path)
 
 
 def test_not_an_xlsx_file(tmp_path) -> None:
-    (tmp_path / nida.FILE_NAME).write_text("Year,Deaths\n2019,9711\n", encoding="utf-8")
+    (tmp_path / FIXTURE_NAME).write_text("Year,Deaths\n2019,9711\n", encoding="utf-8")
     message = parse_error(tmp_path)
     assert "not a readable .xlsx workbook" in message and "BadZipFile" in message
 
 
 def test_truncated_file(tmp_path) -> None:
-    data = (FIXTURE / nida.FILE_NAME).read_bytes()
-    (tmp_path / nida.FILE_NAME).write_bytes(data[: len(data) // 2])
+    data = (FIXTURE / FIXTURE_NAME).read_bytes()
+    (tmp_path / FIXTURE_NAME).write_bytes(data[: len(data) // 2])
     assert "not a readable .xlsx workbook" in parse_error(tmp_path)
 
 
 def test_missing_file(tmp_path) -> None:
-    assert "workbook not found" in parse_error(tmp_path)
+    with pytest.raises(SourceFormatError) as info:
+        nida.parse(tmp_path)
+    message = str(info.value)
+    assert f"{tmp_path}: no release of the file found" in message
+    assert "Overdose_data_1999-2021 1.19.23.xlsx" in message  # the naming it looks for
 
 
 # --- the real workbook ---------------------------------------------------------------------------
@@ -381,9 +386,9 @@ def test_real_benzodiazepine_share_of_opioid_deaths_2019(real_table) -> None:
 def test_real_table_validates_and_passes_checks(real_result, real_table) -> None:
     validate_tidy(real_table)
     assert nida.checks(real_result.tables) == []
-    assert len(real_table) == 9131
-    assert real_result.rows_in == 9683
-    assert real_table["year"].min() == 1999 and real_table["year"].max() == 2021
+    assert len(real_table) == 9528  # the 2 May 2024 release: 9,131 cells of 1999–2021 + 397
+    assert real_result.rows_in == 10104
+    assert real_table["year"].min() == 1999 and real_table["year"].max() == 2022
     needed = {"all_drugs", "benzodiazepines", "benzodiazepines_with_any_opioid",
               "benzodiazepines_without_any_opioid", "benzodiazepines_with_synthetic_opioids",
               "benzodiazepines_without_synthetic_opioids", "any_opioid", "rx_opioids",
@@ -425,5 +430,107 @@ def test_committed_fixture_matches_its_generator(tmp_path, fixture_table) -> Non
     spec = importlib.util.spec_from_file_location("make_fixture", FIXTURE.parent / "make_fixture.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.build(tmp_path / nida.FILE_NAME)
+    module.build(tmp_path / FIXTURE_NAME)
     pd.testing.assert_frame_equal(nida.parse(tmp_path).tables[nida.TABLE], fixture_table)
+
+
+# --- releases: the newest in the folder is read; each release has its own check values ----------
+
+def test_the_newest_release_in_the_folder_is_read(tmp_path, fixture_table) -> None:
+    from tests.etl.newer_vintages import nida_next_release  # noqa: PLC0415
+
+    shutil.copy(FIXTURE / FIXTURE_NAME, tmp_path / FIXTURE_NAME)
+    nida_next_release(FIXTURE / FIXTURE_NAME, tmp_path / "Overdose_data_1999-2022 6.30.25.xlsx",
+                      revise=("total overdose deaths", 2020, 91_800))
+    newest = nida.parse(tmp_path).tables[nida.TABLE]
+    assert newest["year"].max() == 2022 and fixture_table["year"].max() == 2021
+    assert set(newest["source_file"]) == {"Overdose_data_1999-2022 6.30.25.xlsx"}
+    older = nida.parse(tmp_path, vintage=FIXTURE_NAME).tables[nida.TABLE]
+    pd.testing.assert_frame_equal(older, fixture_table)
+    revisions = vintages.vintage_revisions({nida.TABLE: older}, {nida.TABLE: newest})[nida.TABLE]
+    assert revisions["overlap"] == "2017–2021" and revisions["cells_revised"] == 1
+    [revised] = revisions["revisions"]
+    assert revised["key"]["drug_group"] == "all_drugs" and revised["key"]["year"] == 2020
+    assert revised["before"] == {"value": 91_799.0} and revised["after"] == {"value": 91_800.0}
+
+
+def test_a_name_that_disagrees_with_the_year_header_is_refused(tmp_path) -> None:
+    shutil.copy(FIXTURE / FIXTURE_NAME, tmp_path / "Overdose_data_1999-2022 6.30.25.xlsx")
+    message = parse_error_in(tmp_path, "Overdose_data_1999-2022 6.30.25.xlsx")
+    assert "the file name and the year header disagree on the last year of data" in message
+    assert "line 7" in message and "expected 2022 (from the name), found 2021" in message
+
+
+def parse_error_in(folder: Path, name: str) -> str:
+    with pytest.raises(SourceFormatError) as info:
+        nida.parse(folder)
+    assert name in str(info.value)
+    return str(info.value)
+
+
+def test_known_errors_name_the_releases_they_persist_in() -> None:
+    from etl import corrections  # noqa: PLC0415
+
+    rows = {c.id: c for c in corrections.for_source(nida.SOURCE.id)}
+    both = {nida.RELEASE_2023.name, nida.RELEASE_2024.name}
+    assert set(rows["nida-rx-with-synthetic-2021-sex"].files) == both
+    assert set(rows["nida-rx-without-synthetic-2021-sex"].files) == both
+    assert rows["nida-stimulants-2022-sex-sum"].files == (nida.RELEASE_2024.name,)
+
+
+@pytest.fixture(scope="module")
+def release_2023(raw_dir) -> nida.ParseResult:
+    return nida.parse(raw_dir / nida.SOURCE.raw_folder, vintage=nida.RELEASE_2023.name)
+
+
+@pytest.mark.raw
+def test_real_folder_reads_the_2024_release(raw_dir, real_result, real_table) -> None:
+    in_use = vintages.files_in_use(nida, raw_dir / nida.SOURCE.raw_folder)
+    assert in_use.used == (nida.RELEASE_2024,)
+    assert [v.name for v in in_use.superseded] == [nida.RELEASE_2023.name]
+    assert set(real_table["source_file"]) == {nida.RELEASE_2024.name}
+    # NIDA, underlying-cause definition: benzodiazepine-involved deaths in 2022
+    assert value(real_table, measure="deaths", drug_group="benzodiazepines",
+                 year=2022).value == 10964
+    entries, failures = vintages.run_edition_checks(
+        nida.EDITION_CHECKS, {nida.RELEASE_2024.name: nida.RELEASE_2024.sha256},
+        real_result.tables)
+    assert failures == [] and [e["applied"] for e in entries] == [False, True]
+
+
+@pytest.mark.raw
+def test_real_2024_release_edition_check_catches_another_2022_count(real_result) -> None:
+    broken = real_result.tables[nida.TABLE].copy()
+    mask = ((broken["drug_group"] == "benzodiazepines") & (broken["year"] == 2022)
+            & (broken["measure"] == "deaths") & (broken["sex"] == "all")
+            & (broken["age_group"] == "all"))
+    broken.loc[mask, "value"] = 10_965
+    failures = nida.EDITION_CHECKS[1].check({nida.TABLE: broken})
+    assert failures == ["nida_national drug_group=benzodiazepines, year=2022: expected 10,964, "
+                        "found [10965.0]"]
+
+
+@pytest.mark.raw
+def test_real_releases_agree_on_every_cell_of_1999_2021(release_2023, real_result) -> None:
+    revisions = vintages.vintage_revisions(release_2023.tables, real_result.tables)[nida.TABLE]
+    assert revisions["overlap"] == "1999–2021"
+    assert (revisions["cells_compared"], revisions["cells_revised"],
+            revisions["rows_removed"]) == (9131, 0, 0)
+    assert nida.EDITION_CHECKS[0].check(release_2023.tables) == []
+    assert len(release_2023.tables[nida.TABLE]) == 9131 and release_2023.rows_in == 9683
+
+
+@pytest.mark.raw
+def test_real_2019_share_stays_anchored_to_2019_in_the_2024_release(real_table) -> None:
+    deaths = {g: value(real_table, measure="deaths", year=2019, drug_group=g).value
+              for g in ("benzodiazepines_with_any_opioid", "any_opioid")}
+    assert round(100 * deaths["benzodiazepines_with_any_opioid"] / deaths["any_opioid"], 1) == 16.6
+
+
+@pytest.mark.raw
+def test_real_2024_release_known_errors_are_flagged(real_result) -> None:
+    text = "\n".join(real_result.warnings)
+    assert f"{nida.RELEASE_2024.name}, sheet 'Number Drug OD Deaths', " \
+           "rx_opioids_with_synthetic_opioids female/male 2021" in text
+    assert "nida-stimulants-2022-sex-sum" in text
+    assert nida.RELEASE_2023.name not in text  # warnings name the release read

@@ -64,6 +64,36 @@ def _nida_benzo_deaths(manifest: dict) -> pd.Series:
 def test_published_benzodiazepine_counts_are_reproduced(manifest):
     deaths = _nida_benzo_deaths(manifest)["benzodiazepines"]
     assert deaths.loc[[1999, 2017, 2019, 2020, 2021]].tolist() == [1135, 11537, 9711, 12290, 12499]
+    # NIDA's release of 2 May 2024, underlying-cause definition
+    assert deaths.loc[2022] == 10964
+
+
+def test_manifest_names_the_release_read_and_the_one_it_supersedes(manifest):
+    nida = manifest["sources"]["nida_workbook"]
+    assert nida["vintages"]["used"]["name"] == "overdose_data_1999-2022_5.2.2024.xlsx"
+    assert [v["name"] for v in nida["vintages"]["superseded"]] == [
+        "Overdose_data_1999-2021 1.19.23.xlsx"]
+    revisions = nida["vintages"]["revisions"]["nida_national"]
+    assert revisions["overlap"] == "1999–2021" and revisions["cells_revised"] == 0
+    [used] = nida["files"]
+    assert "re-saved by a third party" in used["copy_note"]
+    assert used["workbook_properties"]["last_modified_by"] != used["workbook_properties"][
+        "creator"]
+
+
+def test_three_dates_and_the_data_period_of_every_source(manifest):
+    for source_id, source in manifest["sources"].items():
+        assert source["built_at"] == manifest["built_at"], source_id
+        assert source["retrieved"] and source["retrieved_from"], source_id
+        assert "released" in source and source["released_from"], source_id
+        assert source["data_through"] >= source["first_period"], source_id
+        assert source["newer_data"]["fetch_command"].startswith("python -m etl fetch --source ")
+    nida = manifest["sources"]["nida_workbook"]
+    assert (nida["released"], nida["retrieved"], nida["data_through"],
+            nida["last_period_status"]) == ("2024-05-02", "2026-12-02", "2022", "final")
+    vsrr = manifest["tables"]["vsrr_provisional"]
+    assert (vsrr["data_through"], vsrr["period_type"], vsrr["last_period_status"]) == (
+        "2019-02", "12_month_ending", "provisional")
 
 
 def test_share_of_opioid_deaths_with_benzodiazepines_2019_is_computed(manifest):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from etl import sudors
 from etl.source import SourceFormatError
-from etl.tidy import validate_tidy
+from etl.tidy import EXCLUDED_NOTE, validate_tidy
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +245,65 @@ def test_real_sha256_matches_provenance(raw_dir):
     from etl.build import sha256_of
     raw = sudors.SOURCE.files[0]
     assert sha256_of(raw_dir / sudors.SOURCE.raw_folder / raw.name) == raw.sha256
+
+
+# --- 9999 under the toxicology rule is not a small count ---------------------------------------
+
+DETECTED = [f"{g}_{s}" for g in ("illegal_benzodiazepines", "bromazolam", "etizolam",
+                                 "flualprazolam") for s in ("deaths", "percent")]
+
+
+def _all_detected_9999(total: int) -> Callable:
+    def change(sheet) -> None:  # sheet row 6: Kentucky 2022
+        for name in DETECTED:
+            sheet.cell(6, _header_index(sheet, name), 9999)
+        sheet.cell(6, _header_index(sheet, "alldrug_deaths"), total)
+    return change
+
+
+def test_every_detected_cell_9999_with_many_deaths_is_excluded_not_suppressed(fixtures_dir,
+                                                                           tmp_path):
+    path = _copy(fixtures_dir, tmp_path)
+    _edit(path, _all_detected_9999(total=2971))
+    result = sudors.parse(tmp_path)
+    table = result.tables["sudors_state"]
+    validate_tidy(table)
+    for group in sudors.DETECTED_GROUPS:
+        for measure in ("deaths", "percent"):
+            row = _value(table, "21", 2022, group, measure)
+            assert math.isnan(row["value"]) and not row["suppressed"]
+            assert row["note"].startswith(f"{EXCLUDED_NOTE}: detected-drug figures are "
+                                          "published only for jurisdictions with postmortem "
+                                          "toxicology for at least 75%")
+    involved = _value(table, "21", 2022, "benzodiazepines", "deaths")
+    assert EXCLUDED_NOTE not in involved["note"]
+    assert result.warnings == [f"{sudors.WORKBOOK}: detected-drug cells of Kentucky 2022 (line 6) "
+                               "are 9999 under the 75% toxicology rule, stored as excluded by "
+                               "the publisher, not suppressed"]
+
+
+def test_9999_in_a_small_jurisdiction_or_in_one_column_stays_suppressed(fixtures_dir, tmp_path):
+    path = _copy(fixtures_dir, tmp_path)
+    _edit(path, _all_detected_9999(total=15))
+    table = sudors.parse(tmp_path).tables["sudors_state"]
+    row = _value(table, "21", 2022, "bromazolam", "deaths")
+    assert row["suppressed"] and EXCLUDED_NOTE not in row["note"]
+    # the fixture's Oregon 2023: one detected percent is 9999, the others are published
+    oregon = _value(table, "41", 2023, "illegal_benzodiazepines", "percent")
+    assert oregon["suppressed"] and EXCLUDED_NOTE not in oregon["note"]
+
+
+def test_real_toxicology_rule_marks_iowa_2020_and_tennessee_2020_2022(real):
+    table = real.tables["sudors_state"]
+    excluded = table[table["note"].str.contains(EXCLUDED_NOTE, regex=False)]
+    assert sorted(set(zip(excluded["geo_name"], excluded["year"]))) == [
+        ("Iowa", 2020), ("Tennessee", 2020), ("Tennessee", 2022)]
+    assert len(excluded) == 3 * 8  # 4 detected-drug groups x deaths and percent
+    assert excluded["value"].isna().all() and not excluded["suppressed"].any()
+    assert set(excluded["drug_group"]) == sudors.DETECTED_GROUPS
+    tennessee = _value(table, "47", 2022, "all_drugs", "deaths")
+    assert tennessee["value"] == 3804 and not tennessee["suppressed"]
+    # what is left flagged suppressed is a rate on fewer than 20 deaths
+    assert set(table.loc[table["suppressed"], "measure"]) == {"age_adjusted_rate"}
+    assert "Iowa 2020 (line 9), Tennessee 2020 (line 32), Tennessee 2022 (line 102)" in \
+        real.warnings[0]

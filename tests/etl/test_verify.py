@@ -175,3 +175,51 @@ def test_cli_check_exit_codes(out, capsys):
     (out / f"{TABLE}.parquet").unlink()
     assert etl.__main__.main(["check", "--out", str(out)]) == 1
     assert f"data check FAILED:\n- table {TABLE}:" in capsys.readouterr().err
+
+
+# --- manifest schema 2: how old every number is --------------------------------------------------
+
+CURRENCY = {
+    "released": None, "released_from": "not stated in the file",
+    "retrieved": "2026-11-23", "retrieved_from": "PROVENANCE.md",
+    "built_at": "2026-12-02T12:00:00+00:00", "first_period": "2020", "data_through": "2020",
+    "last_period_status": "final",
+    "newer_data": {"url": "http://127.0.0.1/", "note": "",
+                   "fetch_command": "python -m etl fetch --source fakeverify",
+                   "fetch": "automatic"},
+}
+
+
+def with_schema_2(out: Path, source: dict, table: dict) -> None:
+    manifest = read_manifest(out)
+    manifest["schema_version"] = 2
+    manifest["sources"]["fakeverify"].update(source)
+    manifest["tables"][TABLE].update(table)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_schema_2_manifest_with_currency_fields_passes(out):
+    with_schema_2(out, CURRENCY, {"first_period": "2020", "data_through": "2020",
+                                  "period_type": "year", "last_period_status": "final"})
+    assert verify_data_dir(out) == []
+
+
+def test_schema_2_requires_the_currency_fields(out):
+    with_schema_2(out, {}, {})
+    problems = verify_data_dir(out)
+    assert f"table {TABLE}: no 'data_through' (last period of the data (YYYY or YYYY-MM))" \
+        in problems
+    assert f"table {TABLE}: no 'period_type' (currency field)" in problems
+    assert "source fakeverify: no 'released' (publisher's release date of this vintage " \
+           "(YYYY, YYYY-MM or YYYY-MM-DD), or null)" in problems
+    assert any(p.startswith("source fakeverify: no 'newer_data'") for p in problems)
+    assert len(problems) == 4 + 9  # every field of the table and of the source
+
+
+def test_schema_2_table_coverage_must_be_what_its_rows_say(out):
+    with_schema_2(out, CURRENCY, {"first_period": "2019", "data_through": "2021",
+                                  "period_type": "year", "last_period_status": "provisional"})
+    assert verify_data_dir(out) == [
+        f"table {TABLE}: manifest says first_period '2019', its rows give '2020'",
+        f"table {TABLE}: manifest says data_through '2021', its rows give '2020'",
+        f"table {TABLE}: manifest says last_period_status 'provisional', its rows give 'final'"]
