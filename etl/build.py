@@ -52,6 +52,14 @@ def load_source_module(name: str) -> ModuleType:
     return importlib.import_module(f"etl.{name}")
 
 
+def source_of(module: ModuleType, raw_dir: Path) -> Source | None:
+    """The module's Source. A module whose raw files are whatever its fetch saved (an API
+    source) describes them with `source_for(folder)`, which is None when nothing was fetched
+    yet: a normal state, so the build skips that source and says so in the summary."""
+    describe = getattr(module, "source_for", None)
+    return module.SOURCE if describe is None else describe(raw_dir / module.SOURCE.raw_folder)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -78,6 +86,8 @@ class SourceReport:
     suppressed_cells: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: str = ""
+    """Why an optional source was not built (nothing fetched yet); '' when it was."""
 
 
 @dataclass
@@ -174,9 +184,17 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
     try:
         reports, manifest_sources, manifest_tables = [], {}, {}
         built: dict[str, pd.DataFrame] = {}
+        skipped: set[str] = set()
         for module in modules:
+            source = source_of(module, raw_dir)
+            if source is None:
+                folder = raw_dir / module.SOURCE.raw_folder
+                hint = getattr(module, "FETCH_COMMAND", "python -m etl fetch")
+                reports.append(SourceReport(module.SOURCE.id, skipped=(
+                    f"nothing fetched in {folder}; its tables are not built (run `{hint}`)")))
+                skipped.add(module.SOURCE.id)
+                continue
             report, files, result = _build_one(module, raw_dir, progress)
-            source: Source = module.SOURCE
             for spec in source.tables:
                 frame = result.tables[spec.name]
                 staged = staging / f"{spec.name}.parquet"
@@ -199,6 +217,10 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
         if failures:
             raise BuildError("cross-checks failed:\n- " + "\n- ".join(failures))
         manifest = _merge_manifest(out_dir, manifest_sources, manifest_tables)
+        # A source skipped because its raw folder is empty has no tables now, not stale ones.
+        manifest["sources"] = {k: v for k, v in manifest["sources"].items() if k not in skipped}
+        manifest["tables"] = {k: v for k, v in manifest["tables"].items()
+                              if v.get("source_id") not in skipped}
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         for entry in manifest_tables.values():
             os.replace(staging / entry["file"], out_dir / entry["file"])
@@ -213,7 +235,7 @@ def _build_one(module: ModuleType, raw_dir: Path, progress: bool
                ) -> tuple[SourceReport, list[dict[str, object]], ParseResult]:
     from tqdm import tqdm  # noqa: PLC0415
 
-    source: Source = module.SOURCE
+    source = source_of(module, raw_dir) or module.SOURCE
     started = time.perf_counter()
     steps = ["check raw files", "parse", "validate"]
     bar = tqdm(total=len(steps), desc=f"{source.id:<12}", disable=not progress, leave=True,
@@ -310,6 +332,8 @@ def format_summary(report: BuildReport) -> str:
                  f"{sum(r.suppressed_cells for r in report.sources):>12,}"
                  f"{sum(len(r.warnings) for r in report.sources):>10}{report.seconds:>7.2f}")
     for r in report.sources:
+        if r.skipped:
+            lines.append(f"skipped [{r.source_id}] {r.skipped}")
         for w in r.warnings:
             lines.append(f"warning [{r.source_id}] {w}")
     lines.append(f"wrote {report.out_dir}")
