@@ -22,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="only this source (repeatable); default: all")
         p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: data/)")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name == "fetch":
+            p.add_argument("--accept-wonder-terms", action="store_true",
+                           help="accept CDC WONDER's data-use restrictions (printed when the "
+                                "WONDER queries run); without it the WONDER API is not queried")
+            p.add_argument("--wonder-pace", type=float, default=None, metavar="SECONDS",
+                           help="seconds between WONDER queries (default and minimum 120, "
+                                "the pace CDC asks of automated users)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -31,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
             from etl.fetch import fetch_sources
             # The shared raw folder is read-only; downloads go to ./raw unless told otherwise.
             raw_dir = args.raw_dir or Path("raw")
-            for line in fetch_sources(raw_dir, args.source, progress=not args.quiet):
-                print(line)
+            for line in fetch_sources(raw_dir, args.source, progress=not args.quiet,
+                                      accept_terms=args.accept_wonder_terms,
+                                      pace_seconds=args.wonder_pace):
+                print(line, flush=True)
         else:
             from etl.verify import verify_data_dir
             problems = verify_data_dir(args.out)

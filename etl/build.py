@@ -26,7 +26,8 @@ import pandera.errors
 from etl import currency, vintages
 from etl import source as source_list
 from etl.corrections import CORRECTIONS_FILE
-from etl.source import ParseResult, RawFile, Source, SourceFormatError
+from etl.fetch import manual_instructions
+from etl.source import BuildError, ParseResult, RawFile, Source, SourceFormatError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "data"
@@ -34,10 +35,6 @@ SHARED_RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA_VERSION = 2
 """2: sources and tables carry the currency fields of etl/currency.py."""
-
-
-class BuildError(Exception):
-    """The build stopped; data/ was left as it was. The message names file and problem."""
 
 
 def default_raw_dir() -> Path | None:
@@ -53,6 +50,14 @@ def load_source_module(name: str) -> ModuleType:
     if name not in known:
         raise BuildError(f"unknown source {name!r}; known sources: {', '.join(known)}")
     return importlib.import_module(f"etl.{name}")
+
+
+def source_of(module: ModuleType, raw_dir: Path) -> Source | None:
+    """The module's Source. A module whose raw files are whatever its fetch saved (an API
+    source) describes them with `source_for(folder)`, which is None when nothing was fetched
+    yet: a normal state, so the build skips that source and says so in the summary."""
+    describe = getattr(module, "source_for", None)
+    return module.SOURCE if describe is None else describe(raw_dir / module.SOURCE.raw_folder)
 
 
 def sha256_of(path: Path) -> str:
@@ -86,6 +91,8 @@ class SourceReport:
     edition_checks: list[dict] = field(default_factory=list)
     differences: dict[str, dict] = field(default_factory=dict)
     """Per table, how it differs from the table shipped in the output folder."""
+    skipped: str = ""
+    """Why an optional source was not built (nothing fetched yet); '' when it was."""
 
 
 @dataclass
@@ -183,9 +190,17 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
     try:
         reports, manifest_sources, manifest_tables = [], {}, {}
         built: dict[str, pd.DataFrame] = {}
+        skipped: set[str] = set()
         for module in modules:
+            source = source_of(module, raw_dir)
+            if source is None:
+                folder = raw_dir / module.SOURCE.raw_folder
+                hint = getattr(module, "FETCH_COMMAND", "python -m etl fetch")
+                reports.append(SourceReport(module.SOURCE.id, skipped=(
+                    f"nothing fetched in {folder}; its tables are not built (run `{hint}`)")))
+                skipped.add(module.SOURCE.id)
+                continue
             report, files, result = _build_one(module, raw_dir, progress)
-            source: Source = module.SOURCE
             coverages = []
             for spec in source.tables:
                 frame = result.tables[spec.name]
@@ -208,12 +223,16 @@ def build(raw_dir: Path | None = None, out_dir: Path = DEFAULT_OUT,
                     "differences_from_shipped": report.differences[spec.name],
                 }
             manifest_sources[source.id] = _source_entry(
-                module, raw_dir / source.raw_folder, files, report, coverages, built_at)
+                module, source, raw_dir / source.raw_folder, files, report, coverages, built_at)
             reports.append(report)
         failures = run_cross_checks(built)
         if failures:
             raise BuildError("cross-checks failed:\n- " + "\n- ".join(failures))
         manifest = _merge_manifest(out_dir, manifest_sources, manifest_tables, built_at)
+        # A source skipped because its raw folder is empty has no tables now, not stale ones.
+        manifest["sources"] = {k: v for k, v in manifest["sources"].items() if k not in skipped}
+        manifest["tables"] = {k: v for k, v in manifest["tables"].items()
+                              if v.get("source_id") not in skipped}
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         for entry in manifest_tables.values():
             os.replace(staging / entry["file"], out_dir / entry["file"])
@@ -228,7 +247,7 @@ def _build_one(module: ModuleType, raw_dir: Path, progress: bool
                ) -> tuple[SourceReport, list[dict[str, object]], ParseResult]:
     from tqdm import tqdm  # noqa: PLC0415
 
-    source: Source = module.SOURCE
+    source = source_of(module, raw_dir) or module.SOURCE
     started = time.perf_counter()
     steps = ["check raw files", "parse", "validate"]
     bar = tqdm(total=len(steps), desc=f"{source.id:<12}", disable=not progress, leave=True,
@@ -241,7 +260,7 @@ def _build_one(module: ModuleType, raw_dir: Path, progress: bool
                              f"`python -m etl fetch --source {module_name(module)}` on a "
                              "machine online)")
         try:
-            in_use = vintages.files_in_use(module, folder)
+            in_use = vintages.files_in_use(module, folder, source)
         except SourceFormatError as err:
             raise BuildError(str(err)) from err
         files = _check_raw_files(source, folder, in_use.used)
@@ -360,10 +379,9 @@ def _compare_with_shipped(source: Source, name: str, frame: pd.DataFrame, out_di
     return {"compared": True, "against": entry["file"], **diff, "dropped_with_note": notes}
 
 
-def _source_entry(module: ModuleType, folder: Path, files: list[dict[str, object]],
-                  report: SourceReport, coverages: list[currency.Coverage], built_at: str
-                  ) -> dict[str, object]:
-    source: Source = module.SOURCE
+def _source_entry(module: ModuleType, source: Source, folder: Path,
+                  files: list[dict[str, object]], report: SourceReport,
+                  coverages: list[currency.Coverage], built_at: str) -> dict[str, object]:
     entry = {
         "title": source.title, "publisher": source.publisher, "landing_url": source.landing_url,
         "license": source.license, "citation": source.citation, "coverage": source.coverage,
@@ -386,12 +404,11 @@ def _source_entry(module: ModuleType, folder: Path, files: list[dict[str, object
 
 def _newer_data(module: ModuleType, folder: Path) -> dict[str, str]:
     """Where the publisher's newer data is, and the command that fetches it."""
-    from etl.fetch import manual_instructions  # noqa: PLC0415 (etl.fetch imports this module)
-
     source: Source = module.SOURCE
     manual = any(manual_instructions(raw, folder) for raw in vintages.fetch_targets(module))
     return {"url": source.newer_data_url or source.landing_url, "note": source.newer_data_note,
-            "fetch_command": f"python -m etl fetch --source {module_name(module)}",
+            "fetch_command": getattr(module, "FETCH_COMMAND",
+                                     f"python -m etl fetch --source {module_name(module)}"),
             "fetch": "manual (the command prints the download steps)" if manual else "automatic"}
 
 
@@ -439,6 +456,8 @@ def format_summary(report: BuildReport) -> str:
                  f"{sum(r.suppressed_cells for r in report.sources):>12,}"
                  f"{sum(len(r.warnings) for r in report.sources):>10}{report.seconds:>7.2f}")
     for r in report.sources:
+        if r.skipped:
+            lines.append(f"skipped [{r.source_id}] {r.skipped}")
         for w in r.warnings:
             lines.append(f"warning [{r.source_id}] {w}")
     for r in report.sources:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from etl import wonder_api
+
 CrossCheck = Callable[[dict[str, pd.DataFrame]], list[str]]
 
 
@@ -37,6 +39,7 @@ def states_not_above_nation(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 CROSS_CHECKS: list[CrossCheck] = [states_not_above_nation]
+CROSS_CHECKS.append(wonder_api.agrees_with_nida)  # the API's final years equal NIDA's
 
 
 def run_cross_checks(tables: dict[str, pd.DataFrame]) -> list[str]:

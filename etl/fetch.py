@@ -34,8 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from etl import source as source_list
-from etl.build import BuildError
-from etl.source import RawFile, Source
+from etl.source import BuildError, RawFile, Source
 from etl.vintages import fetch_targets
 
 # Placeholder: replace with the public repository URL once it is published.
@@ -62,6 +61,11 @@ MANUAL_PAGE_HINT = ("{url} is a web page, not a file: open it in a browser, use 
 
 class FetchError(BuildError):
     """A download failed or is incomplete; the message names the URL and the problem."""
+
+
+class TermsNotAccepted(FetchError):
+    """A source whose publisher requires accepting data-use terms was fetched without
+    accepting them (`python -m etl fetch --accept-wonder-terms`); nothing was queried."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,13 @@ def fetch_file(session: requests.Session, raw: RawFile, folder: Path, *,
 
 def write_fetched(folder: Path, downloads: list[Download]) -> Path:
     """Merge this run's downloads into FETCHED.json (files not fetched now keep their entry)."""
+    return merge_fetched(folder, {
+        d.name: {k: v for k, v in d.__dict__.items() if k != "name" and v is not None}
+        for d in downloads})
+
+
+def merge_fetched(folder: Path, new: dict[str, dict[str, object]]) -> Path:
+    """Merge entries (file name -> record) into FETCHED.json; other files keep their entry."""
     path = folder / FETCHED_NAME
     entries: dict[str, dict[str, object]] = {}
     if path.is_file():
@@ -269,8 +280,7 @@ def write_fetched(folder: Path, downloads: list[Download]) -> Path:
             entries = json.loads(path.read_text()).get("files", {})
         except (json.JSONDecodeError, AttributeError):
             entries = {}
-    for d in downloads:
-        entries[d.name] = {k: v for k, v in d.__dict__.items() if k != "name" and v is not None}
+    entries.update(new)
     fd, tmp = tempfile.mkstemp(prefix=f".{FETCHED_NAME}.", dir=folder)
     with os.fdopen(fd, "w") as handle:
         json.dump({"fetched_by": USER_AGENT, "files": entries}, handle, indent=2,
@@ -296,10 +306,15 @@ def _load_modules(only: list[str] | None) -> Iterator[tuple[str, ModuleType | No
 
 
 def fetch_sources(raw_dir: Path, only: list[str] | None = None, progress: bool = True,
-                  *, session: requests.Session | None = None) -> Iterator[str]:
+                  *, session: requests.Session | None = None, accept_terms: bool = False,
+                  pace_seconds: float | None = None) -> Iterator[str]:
     """Download every automatic file of the selected sources; yield one line per file.
 
-    Failures do not stop the other files; they are raised together at the end.
+    Failures do not stop the other files; they are raised together at the end. A source module
+    with `fetch_api(folder, ...)` (an API that answers queries, such as etl/wonder_api.py) runs
+    that instead; `accept_terms` and `pace_seconds` are passed to it. Such a source whose
+    data-use terms were not accepted is skipped with the terms printed, and fails the run only
+    if it was asked for by name.
     """
     session = session or make_session()
     raw_dir = Path(raw_dir)
@@ -310,6 +325,19 @@ def fetch_sources(raw_dir: Path, only: list[str] | None = None, progress: bool =
             continue
         source: Source = module.SOURCE
         folder = raw_dir / source.raw_folder
+        if hasattr(module, "fetch_api"):
+            options = {} if pace_seconds is None else {"pace_seconds": pace_seconds}
+            try:
+                yield from module.fetch_api(folder, accept_terms=accept_terms, session=session,
+                                        progress=progress, **options)
+            except TermsNotAccepted as err:
+                if only:
+                    failures.append(str(err))
+                yield f"{'FAILED' if only else 'skip'} [{source.id}]: {err}"
+            except FetchError as err:
+                failures.append(str(err))
+                yield f"FAILED [{source.id}]: {err}"
+            continue
         downloads: list[Download] = []
         # Of a file the publisher re-releases under new names (VINTAGES), only the newest
         # declared release: older ones are kept in the folder for the comparison.

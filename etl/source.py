@@ -20,7 +20,14 @@ from etl.tidy import TidySchema
 # Order matters only for the progress display; every source is independent.
 SOURCE_MODULES: tuple[str, ...] = (
     "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
+    "wonder_api",
 )
+
+
+class BuildError(Exception):
+    """The build stopped; data/ was left as it was. The message names file and problem. (Here,
+    beside the list of sources, so the build and the fetcher raise it without importing each
+    other.)"""
 
 
 class SourceFormatError(Exception):

@@ -147,10 +147,11 @@ class FilesInUse:
     """Older releases in the folder, oldest first; the last one is compared cell by cell."""
 
 
-def files_in_use(module: ModuleType, folder: Path) -> FilesInUse:
+def files_in_use(module: ModuleType, folder: Path, source: Source | None = None) -> FilesInUse:
     """Every declared file, or for a source with VINTAGES the newest release in the folder (and
-    any files that are not part of the series)."""
-    source: Source = module.SOURCE
+    any files that are not part of the series). `source`: the module's Source as this build sees
+    it (an API source describes the files its fetch saved); default `module.SOURCE`."""
+    source = source or module.SOURCE
     rule: VintageRule | None = getattr(module, "VINTAGES", None)
     if rule is None:
         return FilesInUse(source.files)

@@ -17,7 +17,8 @@ its folder name.
 
 Refetching: WONDER's XML API (https://wonder.cdc.gov/controller/datarequest/D77, .../D176) serves
 national data only — queries that group by or limit to states are refused — so state files must be
-exported by hand from the request forms listed in SOURCE.files.
+exported by hand from the request forms listed in SOURCE.files. The current national series comes
+from that API in etl/wonder_api.py, which reuses this module's cell, suppression and code helpers.
 
 `read_wonder_export` is a general parser for any WONDER .txt export; `parse` applies it to this
 source's files and reshapes them to the tidy table `wonder_mcd`.
@@ -242,11 +243,17 @@ class WonderFooter:
     @property
     def data_through(self) -> str:
         """'Deaths occurring through ... as of ...' from a provisional file's caveats, or ''."""
-        for caveat in self.caveats:
-            found = re.search(r"Deaths occurring through .*? as of [A-Za-z]+ \d+, \d{4}", caveat)
-            if found:
-                return found.group(0)
-        return ""
+        return data_through(self.caveats)
+
+
+def data_through(caveats: tuple[str, ...] | list[str]) -> str:
+    """The 'Deaths occurring through <date> as of <date>' statement among WONDER's caveats (a
+    provisional database says how current it is there), or ''. Shared with etl/wonder_api.py."""
+    for caveat in caveats:
+        found = re.search(r"Deaths occurring through .*? as of [A-Za-z]+ \d+, \d{4}", caveat)
+        if found:
+            return found.group(0)
+    return ""
 
 
 @dataclass
@@ -328,7 +335,10 @@ def _cells(path: Path, text: str, line: int) -> list[tuple[str, bool]]:
     return out
 
 
-def _number(path: Path, cell: str, line: int, column: str) -> tuple[float, str]:
+def cell_value(cell: str) -> tuple[float, str] | None:
+    """(value, marker) of one WONDER number cell: a number with marker '', '12.3 (Unreliable)'
+    with marker 'Unreliable', or a marker alone ('Suppressed', ...) with NaN; None if it is none
+    of these. Shared with etl/wonder_api.py (the API serves the same cell texts)."""
     if _NUMBER.match(cell):
         return float(cell), ""
     flagged = _NUMBER_FLAGGED.match(cell)
@@ -336,8 +346,16 @@ def _number(path: Path, cell: str, line: int, column: str) -> tuple[float, str]:
         return float(flagged.group(1)), flagged.group(2)
     if cell in MARKERS:
         return float("nan"), cell
-    raise SourceFormatError(path, "not a number", line=line, column=column,
-                            expected=f"a number or one of {', '.join(MARKERS)}", found=repr(cell))
+    return None
+
+
+def _number(path: Path, cell: str, line: int, column: str) -> tuple[float, str]:
+    parsed = cell_value(cell)
+    if parsed is None:
+        raise SourceFormatError(path, "not a number", line=line, column=column,
+                                expected=f"a number or one of {', '.join(MARKERS)}",
+                                found=repr(cell))
+    return parsed
 
 
 def _footer(path: Path, lines: list[str], start: int) -> WonderFooter:
@@ -467,7 +485,7 @@ def _code_key(code: str) -> tuple[str, int, int | None]:
     return letter, int(major), int(minor) if minor else None
 
 
-def _expand(codes: str) -> frozenset[str]:
+def expand_codes(codes: str) -> frozenset[str]:
     """'X40–X44, X85' -> {'X40', ..., 'X44', 'X85'} (3-character ranges only)."""
     out: set[str] = set()
     for part in codes.split(", "):
@@ -499,7 +517,7 @@ def compress_codes(codes: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-OVERDOSE_INTENT_CODES = _expand("X40–X44, X60–X64, X85, Y10–Y14")
+OVERDOSE_INTENT_CODES = expand_codes("X40–X44, X60–X64, X85, Y10–Y14")
 ALCOHOL_CODES = frozenset({"F10.0", "T51.0", "T51.1", "T51.2", "T51.3", "T51.8", "T51.9",
                            "X45", "X65", "Y15"})
 # T-codes of the box AND-ed with the overdose intent codes -> registry drug-group id.
@@ -557,6 +575,15 @@ def interpret_footer(export: WonderExport) -> QueryMeaning:
 
 RATE_UNIT = "deaths per 100,000 population, crude"
 POPULATION_NOTE = "NCHS bridged-race July 1 estimate"
+PARTIAL_PERIOD_NOTE = f"{PARTIAL_NOTE}: deaths still being reported, counts incomplete"
+RATE_HIDDEN_NOTE = "rate hidden by WONDER: fewer than 20 deaths"
+RATE_UNRELIABLE_NOTE = "flagged unreliable by WONDER: fewer than 20 deaths"
+
+
+def provisional_note(database: str, through: str) -> str:
+    """'provisional (WONDER D176; deaths occurring through ... as of ...)'."""
+    return (f"provisional (WONDER {database}"
+            + (f"; {through[0].lower()}{through[1:]})" if through else ")"))
 
 
 def _geography(export: WonderExport, row: pd.Series, code_column: str | None
@@ -624,10 +651,9 @@ def export_rows(export: WonderExport, name: str) -> list[dict[str, object]]:
         provisional = "(provisional" in label
         notes = []
         if provisional:
-            notes.append(f"provisional (WONDER {meaning.database}"
-                         + (f"; {through[0].lower()}{through[1:]})" if through else ")"))
+            notes.append(provisional_note(meaning.database, through))
         if "partial" in label or year in partial_years:
-            notes.append(f"{PARTIAL_NOTE}: deaths still being reported, counts incomplete")
+            notes.append(PARTIAL_PERIOD_NOTE)
         common = {**base, "geo_level": geo_level, "geo_fips": fips, "geo_name": geo_name,
                   "period_type": period_type, "year": year, "month": month,
                   "provisional": provisional, "suppressed": False, "unreliable": False,
@@ -642,10 +668,11 @@ def export_rows(export: WonderExport, name: str) -> list[dict[str, object]]:
     return out
 
 
-def _suppressed_note(common: dict) -> str:
+def suppressed_note(provisional: bool) -> str:
+    """Why a WONDER cell reads "Suppressed" (shared with etl/wonder_api.py)."""
     # D176 also marks withheld recent state-months "Suppressed" (etl/corrections.csv lists the
     # months), so "1–9" is only stated for final data.
-    if common["provisional"]:
+    if provisional:
         return "suppressed by WONDER (provisional: confidentiality or a withheld recent month)"
     return "suppressed by WONDER: 1–9 deaths"
 
@@ -656,7 +683,7 @@ def _deaths(export: WonderExport, row: pd.Series, common: dict, notes: list[str]
         raise SourceFormatError(export.path, "unexpected marker", line=int(row["line"]),
                                 column="Deaths", expected="a count or Suppressed", found=repr(flag))
     suppressed = flag == "Suppressed"
-    extra = [_suppressed_note(common)] if suppressed else []
+    extra = [suppressed_note(common["provisional"])] if suppressed else []
     return {**common, "measure": "deaths", "unit": "deaths", "value": row["Deaths"],
             "suppressed": suppressed, "note": "; ".join([*extra, *notes])}
 
@@ -667,10 +694,9 @@ def _rate(export: WonderExport, row: pd.Series, common: dict, notes: list[str]) 
         raise SourceFormatError(export.path, "unexpected marker", line=int(row["line"]),
                                 column="Crude Rate", expected="a rate, Suppressed or Unreliable",
                                 found=repr(flag))
-    extra = {"Suppressed": [_suppressed_note(common)],
-             "Unreliable": ["rate hidden by WONDER: fewer than 20 deaths"
-                            if pd.isna(row["Crude Rate"])
-                            else "flagged unreliable by WONDER: fewer than 20 deaths"]
+    extra = {"Suppressed": [suppressed_note(common["provisional"])],
+             "Unreliable": [RATE_HIDDEN_NOTE if pd.isna(row["Crude Rate"])
+                            else RATE_UNRELIABLE_NOTE]
              }.get(flag, [])
     return {**common, "measure": "crude_rate", "unit": RATE_UNIT, "value": row["Crude Rate"],
             "suppressed": flag == "Suppressed", "unreliable": flag == "Unreliable",
@@ -680,8 +706,9 @@ def _rate(export: WonderExport, row: pd.Series, common: dict, notes: list[str]) 
 CLASH_KEY = ["definition", "measure", "drug_group", "geo_fips", "period_type", "year", "month"]
 
 
-def _check_no_clash(frame: pd.DataFrame) -> None:
-    """Final and provisional exports of the same month would give two values for one key."""
+def check_no_clash(frame: pd.DataFrame) -> None:
+    """Final and provisional exports (or answers) of the same month would give two values for
+    one key: name both files. Needs `source_file` and `line` beside the CLASH_KEY columns."""
     dup = frame[frame.duplicated(CLASH_KEY, keep=False)]
     if dup.empty:
         return
@@ -728,7 +755,7 @@ def parse(folder: Path) -> ParseResult:
                             f"{footer.show_zero_values}); its {len(export.data)} rows are all "
                             "WONDER returned — a missing row is not a zero")
     frame = pd.DataFrame.from_records(records)
-    _check_no_clash(frame)
+    check_no_clash(frame)
     table = tidy_frame(frame, source_id=SOURCE.id)
     warnings += corrections.apply(table, corrections.for_source(SOURCE.id))
     # Save (the build writes the table)
