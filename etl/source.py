@@ -56,6 +56,8 @@ class RawFile:
     """Checksum of the vintage this project was built and tested on."""
     socrata_id: str | None = None
     """data.cdc.gov / data.ct.gov dataset id, when the file is a Socrata export."""
+    ckan_resource_id: str | None = None
+    """CKAN datastore resource id, when the file is a CKAN datastore dump (data.wprdc.org)."""
 
 
 @dataclass(frozen=True)
