@@ -20,6 +20,7 @@ from etl.tidy import TidySchema
 # Order matters only for the progress display; every source is independent.
 SOURCE_MODULES: tuple[str, ...] = (
     "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
+    "allegheny",
 )
 
 
