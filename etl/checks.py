@@ -19,14 +19,15 @@ def states_not_above_nation(tables: dict[str, pd.DataFrame]) -> list[str]:
     """In any tidy table, the sum of state counts never exceeds the national count (suppressed
     state cells only make the sum smaller)."""
     failures = []
+    key = ["source_id", "definition", "measure", "drug_group", "period_type", "year",
+           "month", "sex", "age_group", "race_ethnicity"]
     for name, frame in tables.items():
-        if "geo_level" not in frame.columns:
+        # Tables without the tidy key (record-level, named-drug counts) have no nation rows.
+        if not {"geo_level", *key} <= set(frame.columns):
             continue
         # Month is NA for yearly rows, and NA index levels never match in a join: use 0.
         counts = frame[frame["measure"].isin(["deaths", "visits"])].assign(
             month=lambda f: f["month"].fillna(0))
-        key = ["source_id", "definition", "measure", "drug_group", "period_type", "year",
-               "month", "sex", "age_group", "race_ethnicity"]
         states = (counts[counts["geo_level"] == "state"]
                   .groupby(key, dropna=False)["value"].sum(min_count=1))
         nation = counts[counts["geo_level"] == "nation"].set_index(key)["value"]

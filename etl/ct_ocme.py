@@ -28,6 +28,14 @@ Harmonisation (documented choices):
   filled for Hispanic decedents before 2021, so a blank is read as not Hispanic.
 - `date_type` "reported": the death date was unknown and `date` is the date the death was
   reported; `year` is the year of `date` either way.
+- Named benzodiazepines (definition `ocme_accidental_named`): read from the `Cause of Death` and
+  `Other Significant Conditions` text with the reviewed list and rules of etl/benzodiazepines.py
+  (whole words, listed misspellings), not from the `Benzodiazepine` flag. The two disagree: the
+  flag is blank for most designer benzodiazepines named in 2022 and is set for some deaths whose
+  text names only olanzapine (a thienobenzodiazepine antipsychotic); and until 2013 the text is
+  mostly "Multiple Drug Toxicity". A year where 10% or more of the flagged deaths name no
+  benzodiazepine carries a note. Fentanyl co-involvement: the `Fentanyl` or `Fentanyl Analogue`
+  flag.
 """
 from __future__ import annotations
 
@@ -38,12 +46,15 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from etl import benzodiazepines as benzos
 from etl.source import ParseResult, RawFile, Source, SourceFormatError, TableSpec
 from etl.vintages import EditionCheck
 
 FILE_NAME = "Accidental_Drug_Related_Deaths_2012-2022.csv"
 SOURCE_ID = "ct_ocme"
 DEFINITION = "ocme_accidental"
+NAMED_DEFINITION = "ocme_accidental_named"
+GEO = {"geo_level": "state", "geo_fips": "09", "geo_name": "Connecticut"}
 
 # Raw columns the parser relies on (location, cause and free-text columns are dropped: privacy
 # and size). Reordered columns are fine: columns are looked up by name.
@@ -80,6 +91,14 @@ DRUG_COLUMNS: dict[str, str] = {
     "Heroin/Morph/Codeine": "heroin_morph_codeine",
     "Other Opioid": "other_opioid",
 }
+# Free text read only for the benzodiazepines it names (the text itself is not kept).
+TEXT_COLUMNS: dict[str, str] = {
+    "Cause of Death": "cause_of_death",
+    "Other Significant Conditions ": "other_significant_conditions",  # trailing space
+}
+FENTANYL_COLUMNS = ("fentanyl", "fentanyl_analogue")
+NAMING_GAP_SHARE = 0.10
+"""A year where this share of Benzodiazepine-flagged deaths name no benzodiazepine gets a note."""
 OPIOID_COLUMNS: tuple[str, ...] = (
     "heroin", "heroin_dc", "fentanyl", "fentanyl_analogue", "oxycodone", "oxymorphone",
     "hydrocodone", "methadone", "tramadol", "hydromorphone", "morphine_not_heroin", "opiate_nos",
@@ -189,7 +208,28 @@ class CtDeathSchema(pa.DataFrameModel):
         return ~named | df["any_opioid"]
 
 
+class CtBenzodiazepineMentionSchema(pa.DataFrameModel):
+    """One row per benzodiazepine named in a death's cause-of-death text (per text column)."""
+
+    record_id: int = pa.Field(ge=1)
+    year: int = pa.Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    benzodiazepine: str = pa.Field(str_length={"min_value": 1})
+    counted_as: str = pa.Field(str_length={"min_value": 1})
+    benzodiazepine_class: str = pa.Field(isin=list(benzos.BENZODIAZEPINE_CLASSES))
+    column: str = pa.Field(isin=list(TEXT_COLUMNS.values()))
+    matched: str = pa.Field(str_length={"min_value": 1})
+    source_id: str = pa.Field(isin=[SOURCE_ID])
+    definition: str = pa.Field(isin=[NAMED_DEFINITION])
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["record_id", "benzodiazepine", "column"]
+
+
 OUTPUT_COLUMNS: list[str] = list(CtDeathSchema.to_schema().columns)
+MENTION_COLUMNS: list[str] = list(CtBenzodiazepineMentionSchema.to_schema().columns)
 
 SOURCE = Source(
     id=SOURCE_ID,
@@ -215,9 +255,29 @@ SOURCE = Source(
                         "flags. Location and free-text columns dropped.",
             schema=CtDeathSchema,
         ),
+        TableSpec(
+            name="ct_ocme_benzodiazepine_mentions",
+            title="Benzodiazepines named in Connecticut's cause-of-death text, 2012–2022 (one "
+                  "row per drug per death)",
+            description="Each benzodiazepine the examiner's Cause of Death or Other Significant "
+                        "Conditions text names (etl/benzodiazepines.csv: whole words, reviewed "
+                        "misspellings), with the drug it counts as and its class; record_id "
+                        "links to ct_ocme_deaths. The text itself is not kept.",
+            schema=CtBenzodiazepineMentionSchema,
+        ),
+        TableSpec(
+            name="ct_ocme_named_benzodiazepines",
+            title="Connecticut: deaths by named benzodiazepine, year and fentanyl "
+                  "co-involvement",
+            description="Counts of accidental drug-related deaths whose cause-of-death text "
+                        "names each benzodiazepine, any benzodiazepine, prescription vs "
+                        "designer, all / with / without fentanyl (Fentanyl or Fentanyl Analogue "
+                        "flag); counts of 1–9 suppressed, with complementary suppression.",
+            schema=benzos.NamedBenzodiazepineSchema,
+        ),
     ),
     coverage="Connecticut; deaths dated 2012-01-01 to 2022-12-31 (10,654 records)",
-    definitions=(DEFINITION,),
+    definitions=(DEFINITION, NAMED_DEFINITION),
     citation="Connecticut Office of the Chief Medical Examiner. Accidental Drug Related Deaths "
              "2012-2022. CT Open Data portal, dataset rybz-nyjw.",
     license="State of Connecticut open data terms (public record)",
@@ -238,6 +298,10 @@ SOURCE = Source(
         "only in the free-text 'Other' column (mostly buprenorphine before 2022) are not counted "
         "(53 records with published 'Any Opioid' = Y have no opioid column flagged).",
         "Drug flags come from the OCME investigation (toxicology and scene), not ICD-10 codes.",
+        "Named benzodiazepines (ct_ocme_named_benzodiazepines) come from the cause-of-death "
+        "text, not the Benzodiazepine flag: until 2013 the text mostly reads 'Multiple Drug "
+        "Toxicity' (notes say so), and the flag is blank for most designer benzodiazepines the "
+        "2022 text names and set for some deaths whose text names only olanzapine.",
         "Small counts: subgroup counts of 1–9 are suppressed in the dashboard.",
         "The portal keeps the id rybz-nyjw and adds years: a new download has more years and "
         "may revise earlier ones.",
@@ -272,7 +336,7 @@ def _read_records(path: Path) -> tuple[pd.DataFrame, list[str]]:
     try:
         header = next(reader)
         header_lines = reader.line_num
-        wanted = [*COLUMNS, *DRUG_COLUMNS]
+        wanted = [*COLUMNS, *DRUG_COLUMNS, *TEXT_COLUMNS]
         missing = [c for c in wanted if c not in header]
         if missing:
             raise SourceFormatError(path, "required column missing (renamed?)", line=1,
@@ -413,8 +477,62 @@ def parse(folder: Path) -> ParseResult:
         "definition": DEFINITION,
     })[OUTPUT_COLUMNS]
 
+    mentions, text_warnings = benzodiazepine_mentions(frame, deaths)
+    named = benzos.named_counts(
+        deaths.assign(fentanyl=deaths[list(FENTANYL_COLUMNS)].any(axis=1)),
+        benzos.counted_drugs(mentions), source_id=SOURCE_ID, source_file=FILE_NAME,
+        definition=NAMED_DEFINITION, partial=benzos.latest_partial_year(deaths["date"]),
+        year_notes=_naming_gaps(deaths, mentions), **GEO)
+
     # Save (the build validates and writes)
-    return ParseResult(tables={"ct_ocme_deaths": deaths}, rows_in=len(frame), warnings=warnings)
+    return ParseResult(tables={"ct_ocme_deaths": deaths,
+                               "ct_ocme_benzodiazepine_mentions": mentions,
+                               "ct_ocme_named_benzodiazepines": named},
+                       rows_in=len(frame), warnings=warnings + text_warnings)
+
+
+def benzodiazepine_mentions(frame: pd.DataFrame, deaths: pd.DataFrame
+                            ) -> tuple[pd.DataFrame, list[str]]:
+    """The benzodiazepines each death's text names (etl/benzodiazepines.py rules), and warnings
+    for brand names (never counted) and benzodiazepine-like words the list does not know."""
+    registry = benzos.load_registry()
+    rows, brands, unknown = [], {}, {}
+    for raw_name, column in TEXT_COLUMNS.items():
+        for index, text in frame[raw_name].items():
+            if not text.strip():
+                continue
+            for mention in registry.find_in_text(text):
+                entry = mention.entry
+                rows.append((int(deaths.at[index, "record_id"]), int(deaths.at[index, "year"]),
+                             entry.name, registry.counted_as(entry).name, entry.drug_class,
+                             column, mention.matched))
+            for brand in registry.brands_in_text(text):
+                brands[brand] = brands.get(brand, 0) + 1
+            for word in registry.unknown_lookalikes(text):
+                unknown[word] = unknown.get(word, 0) + 1
+    mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS[:-2]).assign(
+        source_id=SOURCE_ID, definition=NAMED_DEFINITION)
+    mentions = mentions.drop_duplicates(["record_id", "benzodiazepine", "column"])
+    warnings = []
+    if brands:
+        warnings.append("brand names in the cause-of-death text (not counted; review): "
+                        + ", ".join(f"{b!r} ×{n}" for b, n in sorted(brands.items())))
+    if unknown:
+        warnings.append("words that look like a benzodiazepine but are not in "
+                        "etl/benzodiazepines.csv (not counted; review and add): "
+                        + ", ".join(f"{w!r} ×{n}" for w, n in sorted(unknown.items())))
+    return mentions[MENTION_COLUMNS].reset_index(drop=True), warnings
+
+
+def _naming_gaps(deaths: pd.DataFrame, mentions: pd.DataFrame) -> dict[int, str]:
+    """Years where many Benzodiazepine-flagged deaths name no benzodiazepine in the text."""
+    flagged = deaths[deaths["benzodiazepine"]]
+    unnamed = ~flagged["record_id"].isin(mentions["record_id"])
+    share = unnamed.groupby(flagged["year"]).mean()
+    return {int(year): f"{round(100 * s)}% of the deaths the examiner flagged 'Benzodiazepine' "
+                       "name no benzodiazepine in the text (e.g. 'Multiple Drug Toxicity'): "
+                       "named counts are a lower bound"
+            for year, s in share.items() if s >= NAMING_GAP_SHARE}
 
 
 def checks(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -57,8 +57,15 @@ def period_labels(frame: pd.DataFrame) -> pd.Series:
     if "period_type" not in frame.columns:
         return years
     monthly = frame["period_type"] != "year"
-    months = pd.to_numeric(frame["month"], errors="coerce").fillna(0).astype("int64")
+    months = pd.to_numeric(_months(frame), errors="coerce").fillna(0).astype("int64")
     return years.where(~monthly, years + "-" + months.astype(str).str.zfill(2))
+
+
+def _months(frame: pd.DataFrame) -> pd.Series:
+    """The rows' month, or none at all for a table of yearly counts without a month column."""
+    if "month" in frame.columns:
+        return frame["month"]
+    return pd.Series(pd.NA, index=frame.index, dtype="Float64")
 
 
 def _period_ends(frame: pd.DataFrame) -> pd.Series:
@@ -66,7 +73,7 @@ def _period_ends(frame: pd.DataFrame) -> pd.Series:
     years = frame["year"].astype("int64")
     if "period_type" not in frame.columns:
         return years * 12 + 11
-    months = pd.to_numeric(frame["month"], errors="coerce").fillna(12).astype("int64")
+    months = pd.to_numeric(_months(frame), errors="coerce").fillna(12).astype("int64")
     months = months.where(frame["period_type"] != "year", 12)
     return years * 12 + months - 1
 
@@ -98,7 +105,9 @@ def coverage(frame: pd.DataFrame) -> Coverage:
 
 def _status(rows: pd.DataFrame) -> str:
     notes = rows["note"].astype(str) if "note" in rows.columns else pd.Series("", index=rows.index)
-    if notes.str.contains(PARTIAL_NOTE, regex=False).any():
+    flagged = [c for c in ("partial_period", "partial_year") if c in rows.columns]
+    if notes.str.contains(PARTIAL_NOTE, regex=False).any() or any(
+            rows[c].astype(bool).any() for c in flagged):
         return "partial"
     if "provisional" in rows.columns and rows["provisional"].astype(bool).any():
         return "provisional"

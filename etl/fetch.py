@@ -8,7 +8,10 @@ build then parses and validates it). `FETCHED.json` beside the files records url
 size of what was downloaded.
 
 Socrata datasets (data.cdc.gov, data.ct.gov) are downloaded as the official CSV export and then
-checked against the SODA API's row count, because a cut-off export is still a valid CSV.
+checked against the SODA API's row count, because a cut-off export is still a valid CSV. CKAN
+datastore resources (data.wprdc.org) are downloaded as the datastore dump and checked against
+`datastore_search`'s `total`; when the dump cannot be downloaded, the same rows are paged out of
+`datastore_search` (limit/offset, ordered by `_id`) into a CSV of the dump's layout.
 
 Some files cannot be downloaded by a script: CDC WONDER exports come from a web form, and the
 CDC dashboards (SUDORS, DOSE) hide their workbooks behind a button. For those the fetch prints
@@ -235,6 +238,96 @@ def _get_json(session: requests.Session, url: str, params: dict[str, object]) ->
         raise FetchError(f"{response.url}: answer is not JSON ({err})") from err
 
 
+def ckan_api(dump_url: str) -> str:
+    """The `datastore_search` endpoint of the CKAN site a datastore dump URL belongs to."""
+    parts = urlsplit(dump_url)
+    return f"{parts.scheme}://{parts.netloc}/api/3/action/datastore_search"
+
+
+def ckan_search(session: requests.Session, api: str, resource_id: str, *, limit: int,
+                offset: int = 0) -> dict[str, object]:
+    """One `datastore_search` page: CKAN's `result` (fields, records, total, ...). An error
+    answer (`success: false`, any HTTP status) is a FetchError quoting CKAN's message."""
+    params = {"resource_id": resource_id, "limit": limit, "offset": offset, "sort": "_id"}
+    try:
+        response = session.get(api, params=params, timeout=TIMEOUT)
+    except requests.exceptions.RequestException as err:
+        raise FetchError(f"{api}: request failed ({type(err).__name__}: {err})") from err
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or answer.get("success") is not True:
+        error = answer.get("error") if isinstance(answer, dict) else None
+        detail = (f"{error.get('__type', 'error')}: {error.get('message', error)}"
+                  if isinstance(error, dict) else f"answer is not CKAN's JSON "
+                  f"({response.headers.get('Content-Type', 'no content type')})")
+        raise FetchError(f"{response.url}: HTTP {response.status_code}, CKAN said {detail}")
+    result = answer.get("result")
+    if not isinstance(result, dict) or not isinstance(result.get("records"), list):
+        raise FetchError(f"{response.url}: CKAN answer has no result.records list")
+    return result
+
+
+def ckan_total(api: str, resource_id: str, *, session: requests.Session | None = None) -> int:
+    """Rows the datastore holds (`total` of a zero-row search)."""
+    result = ckan_search(session or make_session(), api, resource_id, limit=0)
+    try:
+        return int(result["total"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        raise FetchError(f"{api}?resource_id={resource_id}: CKAN answer has no total") from None
+
+
+def ckan_rows(api: str, resource_id: str, page_size: int = 10000, *,
+              session: requests.Session | None = None
+              ) -> Iterator[tuple[list[str], dict[str, object]]]:
+    """(field names, record) for every row, page by page in `_id` order, until a page is
+    shorter than `page_size` or `total` rows have come; fewer rows than `total` is an error."""
+    session = session or make_session()
+    offset, seen, total = 0, 0, None
+    while True:
+        result = ckan_search(session, api, resource_id, limit=page_size, offset=offset)
+        fields = [str(f["id"]) for f in result.get("fields", [])  # type: ignore[union-attr]
+                  if isinstance(f, dict) and "id" in f]
+        total = int(result.get("total", 0)) if total is None else total  # type: ignore[arg-type]
+        records: list = result["records"]  # type: ignore[assignment]
+        for record in records:
+            yield fields, record
+        seen += len(records)
+        if len(records) < page_size or seen >= total:
+            break
+        offset += page_size
+    if seen < total:
+        raise FetchError(f"{api}?resource_id={resource_id}: pages ended after {seen:,} rows, "
+                         f"CKAN reported {total:,}")
+
+
+def write_ckan_csv(api: str, resource_id: str, target: Path, *, page_size: int = 10000,
+                   session: requests.Session | None = None) -> tuple[str, int, int]:
+    """Page every row into `target` as CSV in the dump's layout (fields in CKAN's order, blank
+    for null), atomically; return (sha256, bytes, rows)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp, rows, header = Path(tmp_name), 0, None
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            for fields, record in ckan_rows(api, resource_id, page_size, session=session):
+                if header is None:
+                    header = fields or list(record)
+                    writer.writerow(header)
+                writer.writerow(["" if record.get(f) is None else record.get(f) for f in header])
+                rows += 1
+            if header is None:
+                raise FetchError(f"{api}?resource_id={resource_id}: the datastore has no rows")
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        size = tmp.stat().st_size
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return digest, size, rows
+
+
 def csv_data_rows(path: Path) -> int:
     """Data records in a CSV export (header excluded; quoted line breaks stay in one record)."""
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
@@ -243,7 +336,8 @@ def csv_data_rows(path: Path) -> int:
 
 def fetch_file(session: requests.Session, raw: RawFile, folder: Path, *,
                progress: bool = False) -> Download:
-    """Download one raw file; a Socrata export must hold as many rows as the API reports."""
+    """Download one raw file; a Socrata export or CKAN dump must hold as many rows as the
+    publisher's API reports."""
     counts: dict[str, int] = {}
 
     def socrata_complete(tmp: Path) -> None:
@@ -257,11 +351,44 @@ def fetch_file(session: requests.Session, raw: RawFile, folder: Path, *,
                              f"{counts['api_rows']:,}: the download was truncated and was not "
                              f"kept; run the fetch again")
 
-    digest, size = download(session, raw.url, folder / raw.name, progress=progress,
-                            check=socrata_complete if raw.socrata_id else None)
+    if raw.ckan_resource_id:
+        digest, size = _fetch_ckan(session, raw, folder, counts, progress)
+    else:
+        digest, size = download(session, raw.url, folder / raw.name, progress=progress,
+                                check=socrata_complete if raw.socrata_id else None)
     return Download(raw.name, raw.url, digest, size,
                     datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                     digest == raw.sha256, counts.get("rows"), counts.get("api_rows"))
+
+
+def _fetch_ckan(session: requests.Session, raw: RawFile, folder: Path, counts: dict[str, int],
+                progress: bool) -> tuple[str, int]:
+    """The datastore dump, checked against the API's total; if the dump endpoint refuses, the
+    rows paged out of the API. A dump cut short is an error, not a reason to switch."""
+    api, resource_id = ckan_api(raw.url), str(raw.ckan_resource_id)
+
+    def ckan_complete(tmp: Path) -> None:
+        counts["rows"] = csv_data_rows(tmp)
+        counts["api_rows"] = ckan_total(api, resource_id, session=session)
+        if counts["rows"] < counts["api_rows"]:
+            raise FetchError(f"{raw.url}: dump has {counts['rows']:,} data rows but CKAN's "
+                             f"datastore_search reports {counts['api_rows']:,}: truncated, not "
+                             "kept; run the fetch again")
+
+    try:
+        return download(session, raw.url, folder / raw.name, progress=progress,
+                        check=ckan_complete)
+    except FetchError as dump_error:
+        if counts or "truncated" in str(dump_error) or "cut off" in str(dump_error):
+            raise
+        try:
+            digest, size, rows = write_ckan_csv(api, resource_id, folder / raw.name,
+                                                session=session)
+        except FetchError as api_error:
+            raise FetchError(f"{dump_error}; paging {api} instead also failed: "
+                             f"{api_error}") from api_error
+    counts.update(rows=rows, api_rows=rows)
+    return digest, size
 
 
 def write_fetched(folder: Path, downloads: list[Download]) -> Path:
@@ -359,7 +486,8 @@ def fetch_sources(raw_dir: Path, only: list[str] | None = None, progress: bool =
                 yield f"FAILED [{source.id}] {raw.name}: cannot write {target} ({err})"
                 continue
             downloads.append(d)
-            rows = (f", {d.rows:,} rows (SODA API: {d.api_rows:,})" if d.rows is not None else "")
+            api = "CKAN API" if raw.ckan_resource_id else "SODA API"
+            rows = (f", {d.rows:,} rows ({api}: {d.api_rows:,})" if d.rows is not None else "")
             vintage = ("same vintage as tested" if d.matches_tested_vintage else
                        f"NEW VINTAGE: sha256 {d.sha256[:12]}… differs from the tested "
                        f"{raw.sha256[:12]}…; kept, rebuild and review the parser checks")

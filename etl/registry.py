@@ -33,6 +33,8 @@ DRUG_GROUPS: dict[str, DrugGroup] = {
                   "Benzodiazepines without synthetic opioids", "T42.4, not T40.4"),
         DrugGroup("illegal_benzodiazepines", "Illegal (designer) benzodiazepines",
                   "toxicology (SUDORS); no ICD-10 code"),
+        DrugGroup("prescription_benzodiazepines", "Prescription benzodiazepines",
+                  "named in examiners' records; no ICD-10 code"),
         DrugGroup("bromazolam", "Bromazolam", "toxicology (SUDORS)"),
         DrugGroup("etizolam", "Etizolam", "toxicology (SUDORS)"),
         DrugGroup("flualprazolam", "Flualprazolam", "toxicology (SUDORS)"),
@@ -115,6 +117,20 @@ DEFINITIONS: dict[str, CaseDefinition] = {
             "ocme_accidental", "Connecticut OCME accidental drug-related deaths",
             "Accidental drug-related deaths investigated by Connecticut's Office of the Chief "
             "Medical Examiner; drug flags from the OCME investigation. One state only."),
+        CaseDefinition(
+            "ocme_accidental_named", "Connecticut OCME accidental drug-related deaths, "
+            "benzodiazepines named in the cause of death",
+            "The deaths of `ocme_accidental`, each benzodiazepine identified by name in the "
+            "examiner's cause-of-death and other-significant-conditions text (whole words, "
+            "reviewed spellings: etl/benzodiazepines.csv), not by the file's Benzodiazepine "
+            "flag. One state only."),
+        CaseDefinition(
+            "county_me_accidental", "Accidental overdose deaths investigated by a county "
+            "medical examiner (Allegheny County, PA)",
+            "Deaths the Allegheny County (Pennsylvania) Office of the Medical Examiner ruled "
+            "accidental overdoses (deaths in the county, any residence); drugs as the examiner "
+            "named them from toxicology and investigation, up to ten per death. One county only; "
+            "not comparable one-to-one with death-certificate (ICD-10) counts."),
         CaseDefinition(
             "nonfatal_ed_discharge", "Nonfatal overdose ED visits (DOSE-DIS)",
             "Nonfatal overdose emergency-department visits from hospital discharge data in "

@@ -20,7 +20,7 @@ from etl.tidy import TidySchema
 # Order matters only for the progress display; every source is independent.
 SOURCE_MODULES: tuple[str, ...] = (
     "nida", "wonder", "sudors", "ct_ocme", "dose", "vsrr", "nchs_state", "nchs_hus", "census",
-    "wonder_api",
+    "wonder_api", "allegheny",
 )
 
 
@@ -66,6 +66,8 @@ class RawFile:
     copy_note: str = ""
     """How the tested copy differs from the publisher's download (re-saved by a third party,
     converted to CSV, ...); recorded in the manifest while the file is that copy."""
+    ckan_resource_id: str | None = None
+    """CKAN datastore resource id, when the file is a CKAN datastore dump (data.wprdc.org)."""
 
 
 @dataclass(frozen=True)

@@ -226,9 +226,36 @@ def _wonder(raw_dir: Path, out_root: Path) -> Update:
     return Update("wonder_mcd", "2022-01")
 
 
+def _allegheny(raw_dir: Path, out_root: Path) -> Update:
+    """The portal's later export: deaths from May 2024 on added (the cases closed since), and one
+    2022 death's toxicology completed with a benzodiazepine."""
+    from etl import allegheny  # noqa: PLC0415
+
+    folder = _copy_folder(raw_dir, "allegheny", out_root)
+
+    def edit(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+        ids, when, year = header.index("_id"), header.index("death_date_and_time"), \
+            header.index("case_year")
+        drugs = [header.index(f"combined_od{i}") for i in range(1, 11)]
+        next_id = max(int(r[ids]) for r in rows) + 1
+        added = []
+        for i, r in enumerate(r for r in rows if r[year] == "2023"):
+            new = list(r)
+            new[ids], new[year] = str(next_id + i), "2024"
+            new[when] = "2024-" + ("05", "06", "07", "08")[i % 4] + r[when][7:]
+            added.append(new)
+        revised = next(r for r in rows if r[year] == "2022" and not r[drugs[-1]]
+                       and "Alprazolam" not in r)
+        revised[next(c for c in drugs if not revised[c])] = "Alprazolam"
+        return rows + added[:300]
+    _edit_csv(folder / allegheny.SOURCE.files[0].name, edit)
+    return Update("allegheny_deaths", "2024")
+
+
 MAKERS: dict[str, Callable[[Path, Path], Update]] = {
     "nida": _nida, "wonder": _wonder, "sudors": _sudors, "ct_ocme": _ct_ocme, "dose": _dose,
     "vsrr": _vsrr, "nchs_state": _nchs_state, "nchs_hus": _nchs_hus, "census": _census,
+    "allegheny": _allegheny,
 }
 
 

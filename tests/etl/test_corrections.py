@@ -41,7 +41,7 @@ def test_real_file_lists_every_known_issue_once(real_file):
     ids = [c.id for c in real_file]
     assert len(ids) == len(set(ids))
     assert {c.source_id for c in real_file} == {"nida_workbook", "cdc_wonder", "cdc_dose",
-                                                 "cdc_sudors", "ct_ocme"}
+                                                 "cdc_sudors", "ct_ocme", "allegheny_me"}
     assert len([c for c in real_file if c.source_id == "nida_workbook"]) == 7
     assert {"wonder-provisional-states-withheld", "dose-sys-covid-onset",
             "sudors-detected-not-involved", "ct-any-opioid-free-text"} <= set(ids)

@@ -9,7 +9,8 @@ import pandera.errors
 import pytest
 
 from etl import ct_ocme
-from etl.ct_ocme import CtDeathSchema, combination_counts, parse
+from etl.benzodiazepines import NamedBenzodiazepineSchema
+from etl.ct_ocme import CtBenzodiazepineMentionSchema, CtDeathSchema, combination_counts, parse
 from etl.registry import DEFINITIONS
 from etl.source import ParseResult
 from tests.etl.harness import (FIXTURES, Edit, emptied, encoded, refusal, replaced,
@@ -299,3 +300,60 @@ def test_combination_counts_on_real_file(real: ParseResult) -> None:
     assert (shown["deaths"] >= 10).all()
     assert table["deaths"].sum() <= 2_499
     assert shown.iloc[0]["combination"] == "benzodiazepine + fentanyl"
+
+
+# --- named benzodiazepines (cause-of-death text) ----------------------------------------------
+
+def test_benzodiazepines_named_in_the_text(fixtures_dir: Path, tmp_path: Path) -> None:
+    result = parse_fixture(fixtures_dir, "named_benzodiazepines.csv", tmp_path)
+    mentions = CtBenzodiazepineMentionSchema.validate(
+        result.tables["ct_ocme_benzodiazepine_mentions"], lazy=True)
+    by_record = mentions.groupby("record_id")["benzodiazepine"].apply(list).to_dict()
+    assert by_record == {1: ["flubromazolam", "7-aminoclonazepam"], 2: ["etizolam"],
+                         4: ["clonazepam", "alprazolam", "benzodiazepines"], 6: ["bromazolam"]}
+    row = mentions[mentions["benzodiazepine"] == "7-aminoclonazepam"].iloc[0]
+    assert row["counted_as"] == "clonazepam" and row["column"] == "cause_of_death"
+    assert mentions.loc[mentions["benzodiazepine"] == "alprazolam", "matched"].tolist() == \
+        ["alrpazolam"]
+    assert mentions.loc[mentions["benzodiazepine"] == "benzodiazepines", "column"].tolist() == \
+        ["other_significant_conditions"]
+    assert (mentions["definition"] == "ocme_accidental_named").all()
+    assert any("brand names" in w and "'xanax' ×1" in w for w in result.warnings)
+
+
+def test_named_counts_from_the_text_not_the_flag(fixtures_dir: Path, tmp_path: Path) -> None:
+    result = parse_fixture(fixtures_dir, "named_benzodiazepines.csv", tmp_path)
+    named = NamedBenzodiazepineSchema.validate(result.tables["ct_ocme_named_benzodiazepines"],
+                                               lazy=True)
+    assert set(named["drug"]) >= {"any_benzodiazepine", "clonazepam", "etizolam", "bromazolam",
+                                  "flubromazolam", "alprazolam", "benzodiazepines"}
+    assert "7-aminoclonazepam" not in set(named["drug"]) and "olanzapine" not in set(named["drug"])
+    assert (named["geo_fips"] == "09").all() and (named["definition"] == "ocme_accidental_named").all()
+    # Fixture's latest death is 20 June 2022: that year is partial.
+    assert named.loc[named["year"] == 2022, "note"].str.contains("stop on 20 June 2022").all()
+    # 2022: one of two flagged deaths (olanzapine only) names no benzodiazepine.
+    assert named.loc[named["year"] == 2022, "note"].str.contains("50% of the deaths").all()
+    assert not named.loc[named["year"] == 2021, "note"].str.contains("% of the deaths").any()
+
+
+def test_renamed_text_column(tmp_path: Path) -> None:
+    folder = write_bad(tmp_path, replaced("Cause of Death,", "Cause,", 1))
+    message = refusal(parse, folder)
+    assert "column 'Cause of Death'" in message and "line 1" in message
+
+
+@pytest.mark.raw
+def test_real_file_named_benzodiazepines(real: ParseResult) -> None:
+    mentions = CtBenzodiazepineMentionSchema.validate(
+        real.tables["ct_ocme_benzodiazepine_mentions"], lazy=True)
+    named = NamedBenzodiazepineSchema.validate(real.tables["ct_ocme_named_benzodiazepines"],
+                                               lazy=True)
+    assert mentions["record_id"].isin(real.tables["ct_ocme_deaths"]["record_id"]).all()
+    assert not any("brand names" in w or "look like a benzodiazepine" in w
+                   for w in real.warnings)
+    noted = named.loc[named["note"].str.contains("% of the deaths the examiner flagged"), "year"]
+    assert sorted(noted.unique()) == [2012, 2013, 2014]  # text mostly "Multiple Drug Toxicity"
+    assert not named["partial_period"].any()
+    totals = named[(named["drug"] == "all_deaths") & (named["co_involvement"] == "all")]
+    assert totals.set_index("year")["value"].to_dict() == {
+        y: float(n) for y, n in ct_ocme.RECORDS_PER_YEAR.items()}
