@@ -21,7 +21,11 @@ st.markdown(content.intro("explorer"))
 st.caption(explorer.text("controls_help"))
 
 # Controls: each one's options come from the choices before it.
-table_names = explorer.ordered_tables(tables.available_tables())
+try:
+    listed = tables.load_manifest()["tables"]
+except tables.ManifestUnavailable:
+    listed = {}
+table_names = explorer.ordered_tables(explorer.explorable_tables(listed))
 if not table_names:
     st.error(f"No processed tables are listed: the data manifest in {tables.data_dir()} is "
              f"missing or empty. To fix it, {tables.REBUILD_HINT}.", icon=":material/error:")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -135,6 +135,15 @@ def value_label(dimension: str, value: object) -> str:
 
 
 # --- tables ----------------------------------------------------------------------------------
+
+def explorable_tables(manifest_tables: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The manifest's tables the explorer reads: those in the tidy long format (every tidy
+    column listed) and Connecticut's record-level deaths, which it counts (`ocme_view`). Other
+    record-level and named-drug tables have pages of their own and their downloads on the Data
+    and methods page."""
+    return [name for name, info in manifest_tables.items()
+            if name == OCME_TABLE or set(TIDY_COLUMNS) <= set(info.get("columns") or ())]
+
 
 def ordered_tables(available: Sequence[str]) -> list[str]:
     """The manifest's tables, the usual starting points first."""

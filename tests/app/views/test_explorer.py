@@ -154,6 +154,17 @@ def test_text_fills_placeholders_and_names_a_missing_section():
         explorer.text("no_such_section")
 
 
+def test_only_tables_in_the_tidy_format_or_the_connecticut_records_are_explored():
+    listed = manifest()["tables"]
+    explorable = explorer.explorable_tables(listed)
+    assert {"nida_national", "wonder_mcd", explorer.OCME_TABLE} <= set(explorable)
+    assert "allegheny_deaths" not in explorable and "ct_ocme_named_benzodiazepines" \
+        not in explorable, "record-level and named-drug tables are not tidy rows"
+    for name in explorable:
+        if name != explorer.OCME_TABLE:
+            assert set(TIDY_COLUMNS) <= set(listed[name]["columns"])
+
+
 def test_tables_in_reading_order_and_labels():
     ordered = explorer.ordered_tables(["zeta", "wonder_mcd", "nida_national"])
     assert ordered == ["nida_national", "wonder_mcd", "zeta"]
