@@ -20,7 +20,7 @@ import streamlit as st
 
 from app.charts import summaries
 from app.charts.geo import plotly_config
-from app.data import tables
+from app.data import currency, tables
 from app.export import handout, images, restyle
 from app.glue import cache, urlstate
 from app.glue.layout import on_demand
@@ -56,7 +56,8 @@ def chart_details(plotted_df: pd.DataFrame, data_version: str | None) -> ChartDe
 
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
                 summary: str | None = None, summary_kwargs: dict | None = None,
-                export_title: str | None = None) -> handout.HandoutSection:
+                export_title: str | None = None, data_through: str | None = None
+                ) -> handout.HandoutSection:
     """Draw one chart the standard way: the figure (offline map config), its caption (source and
     definition), a one-sentence summary for screen readers, "PNG (1920×1080)" and "SVG" downloads
     of a slide version (see `image_downloads`), a "Show data" expander with exactly the
@@ -66,7 +67,9 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     `plotted_df`: the rows given to the chart builder (or a builder's `*_data` output for derived
     charts); `key`: unique per page, used for widget keys and the file names. `summary`:
     overrides `charts.chart_summary(plotted_df, **summary_kwargs)`. `export_title`: the title
-    baked into the images (default: the figure's own title).
+    baked into the images (default: the figure's own title). The caption ends with how far the
+    plotted rows reach ("Data through 2022, final.", app.data.currency); `data_through` gives
+    that sentence for rows without periods (e.g. combinations counted over all years).
 
     Returns the chart as a handout section, for `handout_button` at the bottom of the page.
     The summary, and the table, CSV and reproduction check once a box is opened, are computed once
@@ -75,6 +78,8 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     """
     sentence = (summary if summary is not None
                 else cache.call(summaries.chart_summary, plotted_df, **(summary_kwargs or {})))
+    through = data_through or cache.call(currency.rows_through, plotted_df)
+    caption = " ".join(part for part in (caption, through) if part)
     # theme=None: the chart keeps its own white card and dark text in both Streamlit themes
     # (app.charts.theme: no chart text colour passes AA on both, and a theme switch does not rerun).
     st.plotly_chart(fig, width="stretch", config=plotly_config(), key=f"chart_{key}",

@@ -85,7 +85,9 @@ def test_chart_block_returns_a_handout_section():
     assert not at.exception
     section = at.session_state["section"]
     assert isinstance(section, handout.HandoutSection)
-    assert section.title == "Deaths by year" and section.source == "Source: NIDA"
+    assert section.title == "Deaths by year"
+    assert section.source == "Source: NIDA Data through 2021, provisional.", \
+        "the source line says how far the plotted rows reach (their last year is provisional)"
     assert section.summary == at.markdown[0].value
     assert isinstance(section.figure, go.Figure)
 
@@ -107,7 +109,7 @@ def _page_with_chart():
 def test_chart_block_draws_caption_summary_table_and_help():
     at = AppTest.from_function(_page_with_chart).run(timeout=30)
     assert not at.exception
-    assert at.caption[0].value == "Source: test."
+    assert at.caption[0].value == "Source: test. Data through 2021, final."
     assert any("12,499 deaths in 2021" in m.value for m in at.markdown)
     assert [e.label for e in at.expander] == ["Show data", "Cite and reproduce this view"]
     assert not at.dataframe and not at.code, "expander content is drawn only once opened"
