@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_test import fmt, report, run  # noqa: E402
-from devtools import start_balanced, stop_balanced_proc  # noqa: E402
+from devtools import balanced_output, start_balanced, stop_balanced_proc  # noqa: E402
 
 
 def int_list(text: str) -> list[int]:
@@ -44,10 +44,18 @@ def one_setting(args: argparse.Namespace, processes: int, sessions: int) -> dict
         result = asyncio.run(run(load_args, setup.url, pids))
     finally:
         stop_balanced_proc(setup.proc)
+        # HAProxy's own word on health: a live process marked DOWN by its check under load is
+        # a finding (new readers avoid it; its own readers stay, option persist).
+        changes = [line for line in balanced_output(setup.output).splitlines()
+                   if line.startswith("[haproxy] Server ") and " is " in line]
         setup.output.close()
     print(f"\n## {processes} process(es), {sessions} sessions ({args.client} client)")
     payload = report(load_args, result)
     payload["summary"]["processes"] = processes
+    payload["summary"]["marked_down"] = sum(" is DOWN" in line for line in changes)
+    payload["balancer_events"] = changes
+    for line in changes[:10]:
+        print(line)
     payload["summary"]["load_average_before"] = load_before
     return payload
 
@@ -80,8 +88,9 @@ def main() -> None:
           f"{os.cpu_count()} cores)")
     print("| processes | sessions | script runs/s | visit p95 (ms) | rerun p95 (ms) | "
           "script run p95 (ms) | errors | sessions lost | downloads ok / failed / none | "
-          "sessions per process | CPU of the processes (% of one core) | load average before |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+          "sessions per process | marked DOWN | CPU of the processes (% of one core) | "
+          "load average before |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|")
     for payload in results:
         s = payload["summary"]
         spread = ", ".join(f"{k}: {v}" for k, v in s["sessions_per_backend"].items())
@@ -89,7 +98,7 @@ def main() -> None:
               f"{fmt(s['visit_p95_ms'])} | {fmt(s['rerun_p95_ms'])} | "
               f"{fmt(s['script_run_p95_ms'])} | {s['errors']} | {s['sessions_lost']} | "
               f"{s['downloads_ok']} / {s['downloads_failed']} / "
-              f"{s['sessions_without_download']} | {spread} | "
+              f"{s['sessions_without_download']} | {spread} | {s['marked_down']} | "
               f"{fmt(s['cpu_mean_pct_during_load'])} | {s['load_average_before']} |")
     summaries = [payload["summary"] for payload in results]
     if args.json:

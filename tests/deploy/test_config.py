@@ -30,6 +30,8 @@ def test_the_template_keeps_what_sticky_sessions_and_failover_need():
                     "cookie SERVERID insert indirect nocache",  # one browser, one process
                     "option httpchk GET /_stcore/health",  # dead processes leave rotation
                     "option redispatch",  # a cookie naming a dead process goes elsewhere
+                    "option persist",  # ... but not one naming a busy process that is alive
+                    "timeout check",  # a busy process answers its check late, not never
                     "timeout tunnel",  # an open websocket is not cut after `timeout client`
                     "http-response set-header X-Backend %s"):  # the browser test reads it
         assert setting in text, f"{TEMPLATE.name} lost {setting!r}"
