@@ -239,6 +239,7 @@ def serve(processes: int, port: int, *, address: str = "*", backend_port: int = 
     finally:
         log("stopping")
         _stop_all([balancer] + [c for _, c in pairs])
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _wait_listening(url: str, balancer: Child, stop: threading.Event, timeout: float = 15.0) -> None:
