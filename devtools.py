@@ -4,6 +4,7 @@ localhost port. One copy, so a new page or a changed start-up reaches every test
 from __future__ import annotations
 
 import ast
+import json
 import os
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import requests
 
@@ -87,3 +88,73 @@ def stop_streamlit(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# --- the balanced setup: `python -m deploy serve` on free ports ---------------------------------
+
+class Balanced(NamedTuple):
+    """`python -m deploy serve` started by `start_balanced`: the readers' URL, HAProxy's
+    statistics page, and each Streamlit process's name, address and pid (as it announced them)."""
+    proc: subprocess.Popen
+    url: str
+    stats_url: str
+    servers: list[dict]
+    haproxy_pid: int
+    output: Any  # the temporary file its output goes to (read it with `balanced_output`)
+
+
+def start_balanced(processes: int, *, restart: bool = False,
+                   timeout: float = 150.0) -> Balanced:
+    """The production setup (`python -m deploy serve`) with `processes` Streamlit processes on
+    free 127.0.0.1 ports behind HAProxy on another one, returned once it announced it is ready.
+    `restart=False` (--no-restart) leaves a process that was killed out, as a test needs."""
+    port, stats_port = free_port(), free_port()
+    output = tempfile.TemporaryFile()
+    argv = [sys.executable, "-m", "deploy", "serve", "--processes", str(processes),
+            "--port", str(port), "--address", "127.0.0.1", "--backend-port", "0",
+            "--stats-port", str(stats_port)] + ([] if restart else ["--no-restart"])
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = balanced_output(output)
+        ready = next((line for line in text.splitlines()
+                      if line.startswith('[deploy] event {"ready"')), None)
+        if ready:
+            event = json.loads(ready.split(" ", 2)[2])
+            return Balanced(proc, event["url"], event["stats"], event["servers"],
+                            event["haproxy_pid"], output)
+        if proc.poll() is not None:
+            raise RuntimeError(f"python -m deploy serve exited with {proc.returncode}: "
+                               f"{text[-2000:]}")
+        time.sleep(0.3)
+    stop_balanced_proc(proc)
+    raise RuntimeError(f"python -m deploy serve was not ready within {timeout:.0f} s: "
+                       f"{balanced_output(output)[-2000:]}")
+
+
+def balanced_output(output) -> str:
+    output.seek(0)
+    return output.read().decode(errors="replace")
+
+
+def stop_balanced_proc(proc: subprocess.Popen) -> None:
+    """SIGTERM, as an operator's Ctrl-C or a service manager would: it stops its children."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def server_status(stats_url: str) -> dict[str, str]:
+    """Each balanced server's status as HAProxy's statistics CSV gives it ("UP", "DOWN", ...)."""
+    rows = requests.get(f"{stats_url.rstrip('/')}/;csv", timeout=5).text.splitlines()
+    header = rows[0].lstrip("# ").split(",")
+    status = {}
+    for row in rows[1:]:
+        fields = dict(zip(header, row.split(",")))
+        if fields.get("pxname") == "streamlit" and fields.get("svname") not in ("BACKEND",
+                                                                               "FRONTEND"):
+            status[fields["svname"]] = fields["status"]
+    return status

@@ -26,10 +26,19 @@ Two clients:
                      page's url path) and the same toggle flip (widget states), timed from the
                      request to the ForwardMsg script_finished. This measures the server.
 
+With `--download`, each session also downloads the Data explorer's "Download these rows (CSV)"
+once (on its first explorer visit, or in one last explorer visit after its time is up), and
+checks it was served: through a balancer (benchmarks/load_balanced.py) that is the test that the
+session's requests all reach the process holding its files.
+
 Reported: visits, reruns, errors (exception boxes, error boxes, modals, timeouts/failed loads by
 stage), p50/p95/max of visit time (navigation -> script finished) and rerun time (control change
--> script finished), per page, and the server's RSS (/proc/<pid>/status VmRSS; psutil is not
-needed) and CPU over time, including `--cooldown` seconds after the sessions closed.
+-> script finished), script runs (visits + reruns) per second, per page, and the server's RSS
+(/proc/<pid>/status VmRSS; psutil is not needed) and CPU over time, including `--cooldown`
+seconds after the sessions closed. Per session: which processes answered (the balancer's
+X-Backend header), websockets opened, the download; a session is *lost* when its requests
+reached more than one process, it opened a second websocket (a reconnect or a reload after a
+failed visit: its Streamlit session started over) or its download failed.
 """
 from __future__ import annotations
 
@@ -42,7 +51,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,6 +81,11 @@ PROBE = """
   else document.addEventListener('readystatechange', start, {once: true});
 })();
 """
+
+# The one download each session makes with --download: bytes made by the script run, served from
+# the session's process at /media/... (a PNG export would measure kaleido, not the server).
+DOWNLOAD_PAGE = "explorer"
+DOWNLOAD_BUTTON = "Download these rows (CSV)"
 
 # The control to change, in order of preference (Playwright locators re-resolve on every retry,
 # so a re-rendered widget is still found; real pointer events, which react-aria widgets need).
@@ -134,6 +148,13 @@ class Stats:
     def __init__(self) -> None:
         self.visits: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
+        self.sessions: dict[int, dict[str, Any]] = {}
+
+    def session(self, number: int) -> dict[str, Any]:
+        """What one session saw: the processes that answered it (X-Backend; None without a
+        balancer), websockets opened, full loads, and its download (None until made)."""
+        return self.sessions.setdefault(number, {"backends": set(), "websockets": 0,
+                                                 "loads": 0, "download": None})
 
     def error(self, session: int, page: str, kind: str, detail: str = "") -> None:
         self.errors.append({"t": time.monotonic(), "session": session, "page": page,
@@ -154,20 +175,58 @@ async def wait_done(page, count: int, timeout_ms: float) -> float:
     return await page.evaluate(f"() => window.__lt.done[{count}]")
 
 
+def next_page(pages: list[tuple[str, str]], index: int, deadline: float, visits: int,
+              max_visits: int, info: dict[str, Any], download: bool) -> str | None:
+    """The url path of the session's next visit, or None when it is done: every page in turn
+    until the deadline or `max_visits`, then the download page once more if `download` is on and
+    the session has not downloaded yet (each session downloads once)."""
+    if time.monotonic() < deadline and visits < max_visits:
+        return pages[index % len(pages)][0]
+    if download and info["download"] is None and not info.get("final_visit"):
+        info["final_visit"] = True
+        return DOWNLOAD_PAGE if DOWNLOAD_PAGE in (u for u, _ in pages) else None
+    return None
+
+
+async def browser_download(context, page, timeout_ms: float) -> dict[str, Any]:
+    """Click the download button, then GET its URL again with the session's cookies (a browser
+    does not report a download's response headers): served, its size, which process."""
+    started = time.perf_counter()
+    button = page.get_by_role("button", name=DOWNLOAD_BUTTON).first
+    async with page.expect_download(timeout=timeout_ms) as event:
+        await button.click(timeout=timeout_ms)
+    download = await event.value
+    failure = await download.failure()
+    if failure:
+        return {"ok": False, "detail": f"download failed: {failure}"}
+    size = os.path.getsize(await download.path())
+    again = await context.request.get(download.url, timeout=timeout_ms)
+    return {"ok": again.ok and size > 0, "bytes": size, "status": again.status,
+            "backend": again.headers.get("x-backend"),
+            "ms": round((time.perf_counter() - started) * 1000)}
+
+
 async def session(browser, number: int, base: str, pages: list[tuple[str, str]],
                   deadline: float, max_visits: int, timeout_ms: float, stats: Stats,
-                  start_delay: float) -> None:
+                  start_delay: float, download: bool = False) -> None:
     await asyncio.sleep(start_delay)
-    context = await browser.new_context(viewport={"width": 1280, "height": 720})
+    context = await browser.new_context(viewport={"width": 1280, "height": 720},
+                                        accept_downloads=download)
     await context.add_init_script(PROBE)
     page = await context.new_page()
+    info = stats.session(number)
+    context.on("response", lambda r: info["backends"].add(r.headers.get("x-backend")))
+
+    def opened(_ws) -> None:
+        info["websockets"] += 1
+    page.on("websocket", opened)
     default_url = pages[0][0]
     need_load = True
     visits = 0
     index = number % len(pages)
     try:
-        while time.monotonic() < deadline and visits < max_visits:
-            url, _ = pages[index % len(pages)]
+        while (url := next_page(pages, index, deadline, visits, max_visits, info,
+                                download)) is not None:
             index += 1
             remaining = max(5_000.0, min(timeout_ms, (deadline - time.monotonic()) * 1000 + 30_000))
             record: dict[str, Any] = {"session": number, "page": url, "t": time.monotonic()}
@@ -183,6 +242,7 @@ async def session(browser, number: int, base: str, pages: list[tuple[str, str]],
                             link = candidate.first
                             break
                 if link is None:  # first visit (or lost session): a full page load
+                    info["loads"] += 1
                     await page.goto(f"{base}/{url}", wait_until="commit", timeout=remaining)
                     record["visit_ms"] = await wait_done(page, 0, remaining)
                     record["how"] = "load"
@@ -209,6 +269,15 @@ async def session(browser, number: int, base: str, pages: list[tuple[str, str]],
                 if errors:
                     text = await page.get_by_test_id("stAlertContentError").first.inner_text()
                     stats.error(number, url, "error box", text)
+                if download and url == DOWNLOAD_PAGE and info["download"] is None:
+                    stage = "download"
+                    info["download"] = await browser_download(context, page, remaining)
+                    info["backends"].add(info["download"].get("backend"))
+                    if not info["download"]["ok"]:
+                        stats.error(number, url, "download failed", str(info["download"]))
+                if info.get("final_visit"):
+                    stats.visits.append(record)
+                    continue  # the extra visit for the download: no control change
                 # Change one control and time the rerun.
                 stage = "control change"
                 control = target = None
@@ -256,7 +325,7 @@ async def ws_run(ws, page_name: str, widget_states=None, timeout: float = 60.0) 
     started = time.perf_counter()
     await ws.send(msg.SerializeToString())
     out: dict[str, Any] = {"bytes": 0, "exceptions": [], "errors": 0, "not_found": False,
-                           "checkboxes": []}
+                           "checkboxes": [], "downloads": {}}
     async with asyncio.timeout(timeout):
         while True:
             data = await ws.recv()
@@ -275,6 +344,9 @@ async def ws_run(ws, page_name: str, widget_states=None, timeout: float = 60.0) 
                     out["errors"] += 1
                 elif etype == "checkbox" and not element.checkbox.disabled:
                     out["checkboxes"].append(element.checkbox)
+                elif etype == "download_button" and element.download_button.url:
+                    out["downloads"][element.download_button.label] = \
+                        element.download_button.url
             elif kind == "script_finished" and \
                     fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 out["ms"] = (time.perf_counter() - started) * 1000
@@ -296,27 +368,55 @@ def toggle_states(checkboxes) -> tuple[Any, str] | None:
     return states, f"toggle {flip.label}"
 
 
+async def ws_download(http, base: str, url: str, timeout: float) -> dict[str, Any]:
+    """GET a download button's URL with the session's cookies, as the browser does on a click."""
+    import requests
+
+    started = time.perf_counter()
+    try:
+        response = await asyncio.to_thread(http.get, urljoin(f"{base}/", url.lstrip("/")),
+                                           timeout=timeout)
+    except requests.RequestException as err:
+        return {"ok": False, "detail": f"{type(err).__name__}: {err}"}
+    return {"ok": response.ok and len(response.content) > 0, "bytes": len(response.content),
+            "status": response.status_code, "backend": response.headers.get("x-backend"),
+            "ms": round((time.perf_counter() - started) * 1000)}
+
+
 async def ws_session(number: int, base: str, pages: list[tuple[str, str]], deadline: float,
-                     max_visits: int, timeout_ms: float, stats: Stats, start_delay: float) -> None:
+                     max_visits: int, timeout_ms: float, stats: Stats, start_delay: float,
+                     download: bool = False) -> None:
+    import requests
     import websockets
 
     await asyncio.sleep(start_delay)
     host = base.split("://", 1)[1]
     timeout = timeout_ms / 1000
     visits, index = 0, number % len(pages)
+    info = stats.session(number)
+    http = requests.Session()  # the session's cookies: a balancer's stickiness cookie
     ws = None
     try:
-        while time.monotonic() < deadline and visits < max_visits:
-            url, _ = pages[index % len(pages)]
+        while (url := next_page(pages, index, deadline, visits, max_visits, info,
+                                download)) is not None:
             index += 1
             record: dict[str, Any] = {"session": number, "page": url, "t": time.monotonic()}
             stage = "visit"
             try:
                 if ws is None:
-                    ws = await websockets.connect(f"ws://{host}/_stcore/stream",
-                                                  subprotocols=["streamlit"],
-                                                  origin=base, max_size=None,
-                                                  open_timeout=timeout)
+                    # The page first, as a browser loads it before it opens the websocket: a
+                    # balancer sets its cookie here, and the websocket carries it.
+                    page_response = await asyncio.to_thread(http.get, f"{base}/{url}",
+                                                            timeout=timeout)
+                    info["backends"].add(page_response.headers.get("x-backend"))
+                    cookies = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+                    ws = await websockets.connect(
+                        f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
+                        origin=base, max_size=None, open_timeout=timeout,
+                        additional_headers={"Cookie": cookies} if cookies else None)
+                    info["backends"].add(ws.response.headers.get("x-backend"))
+                    info["websockets"] += 1
+                    info["loads"] += 1
                     record["how"] = "load"
                 else:
                     record["how"] = "nav"
@@ -332,6 +432,17 @@ async def ws_session(number: int, base: str, pages: list[tuple[str, str]], deadl
                     stats.error(number, url, "error box", f"{result['errors']} error alert(s)")
                 if result["not_found"]:
                     stats.error(number, url, "'Page not found' modal", record["how"])
+                if download and url == DOWNLOAD_PAGE and info["download"] is None:
+                    stage = "download"
+                    link = result["downloads"].get(DOWNLOAD_BUTTON)
+                    info["download"] = (await ws_download(http, base, link, timeout) if link else
+                                        {"ok": False, "detail": f"no {DOWNLOAD_BUTTON!r} button"})
+                    info["backends"].add(info["download"].get("backend"))
+                    if not info["download"]["ok"]:
+                        stats.error(number, url, "download failed", str(info["download"]))
+                if info.get("final_visit"):
+                    stats.visits.append(record)
+                    continue  # the extra visit for the download: no control change
                 stage = "control change"
                 change = toggle_states(result["checkboxes"])
                 record["control"] = change[1] if change else None
@@ -351,13 +462,16 @@ async def ws_session(number: int, base: str, pages: list[tuple[str, str]], deadl
     finally:
         if ws is not None:
             await ws.close()
+        http.close()
 
 
-async def sample_server(pid: int, stop: asyncio.Event, samples: list[dict[str, float]],
+async def sample_server(pids: list[int], stop: asyncio.Event, samples: list[dict[str, float]],
                         t0: float, every: float) -> None:
+    """RSS and CPU of the server, summed over its processes (several behind a balancer)."""
     last = None
     while True:
-        s = proc_sample(pid)
+        found = [s for s in map(proc_sample, pids) if s]
+        s = (sum(r for r, _ in found), sum(c for _, c in found)) if found else None
         now = time.monotonic()
         if s:
             rss, cpu = s
@@ -372,14 +486,18 @@ async def sample_server(pid: int, stop: asyncio.Event, samples: list[dict[str, f
             pass
 
 
-async def run(args: argparse.Namespace, base: str, pid: int | None) -> dict[str, Any]:
+async def run(args: argparse.Namespace, base: str,
+              pid: int | list[int] | None) -> dict[str, Any]:
+    """The load on `base`; `pid`: the server's process (or processes, summed) to sample."""
     pages = page_list()
     stats = Stats()
     samples: list[dict[str, float]] = []
     t0 = time.monotonic()
     stop = asyncio.Event()
-    sampler = (asyncio.create_task(sample_server(pid, stop, samples, t0, args.sample_every))
-               if pid else None)
+    pids = [pid] if isinstance(pid, int) else list(pid or [])
+    download = getattr(args, "download", False)
+    sampler = (asyncio.create_task(sample_server(pids, stop, samples, t0, args.sample_every))
+               if pids else None)
     started = time.monotonic()
     deadline = started + args.duration
 
@@ -397,7 +515,7 @@ async def run(args: argparse.Namespace, base: str, pid: int | None) -> dict[str,
 
     if args.client == "ws":
         await drive(lambda i, delay: ws_session(i, base, pages, deadline, args.max_visits,
-                                                args.timeout * 1000, stats, delay))
+                                                args.timeout * 1000, stats, delay, download))
         load_seconds = time.monotonic() - started
     else:
         from playwright.async_api import async_playwright
@@ -405,7 +523,7 @@ async def run(args: argparse.Namespace, base: str, pid: int | None) -> dict[str,
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             await drive(lambda i, delay: session(browser, i, base, pages, deadline,
                                                  args.max_visits, args.timeout * 1000, stats,
-                                                 start_delay=delay))
+                                                 start_delay=delay, download=download))
             load_seconds = time.monotonic() - started
             await browser.close()
     ended = time.monotonic() - t0
@@ -417,8 +535,41 @@ async def run(args: argparse.Namespace, base: str, pid: int | None) -> dict[str,
             "load_end_t": ended, "pages": [u for u, _ in pages], "t0": t0}
 
 
+def session_outcomes(stats: Stats) -> dict[str, Any]:
+    """Sessions lost (and why), downloads, and how many sessions each process served."""
+    lost: dict[str, int] = {}
+    per_backend: dict[str, int] = {}
+    downloads_ok = downloads_failed = without_download = 0
+    for info in stats.sessions.values():
+        backends = info["backends"] - {None}
+        reasons = []
+        if len(backends) > 1:
+            reasons.append("answered by more than one process")
+        if info["websockets"] > 1:
+            reasons.append("opened another websocket (started over)")
+        if info["download"] is not None and not info["download"]["ok"]:
+            reasons.append("download failed")
+        for reason in reasons:
+            lost[reason] = lost.get(reason, 0) + 1
+        info["lost"] = reasons
+        for backend in backends:
+            per_backend[backend] = per_backend.get(backend, 0) + 1
+        if info["download"] is None:
+            without_download += 1
+        elif info["download"]["ok"]:
+            downloads_ok += 1
+        else:
+            downloads_failed += 1
+    return {"sessions_seen": len(stats.sessions),
+            "sessions_lost": sum(1 for i in stats.sessions.values() if i["lost"]),
+            "lost_by_reason": lost, "downloads_ok": downloads_ok,
+            "downloads_failed": downloads_failed, "sessions_without_download": without_download,
+            "sessions_per_backend": dict(sorted(per_backend.items()))}
+
+
 def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
     stats: Stats = result["stats"]
+    outcomes = session_outcomes(stats)
     visits = [v for v in stats.visits if "visit_ms" in v]
     visit_ms = [v["visit_ms"] for v in visits if "visit_ms" in v]
     nav_ms = [v["visit_ms"] for v in visits if v.get("how") == "nav"]
@@ -435,6 +586,7 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
         "load_seconds": round(result["load_seconds"], 1),
         "visits": len(stats.visits), "visits_ok": len(visits), "reruns": len(rerun_ms),
         "visits_per_s": round(len(visits) / result["load_seconds"], 2),
+        "script_runs_per_s": round((len(visits) + len(rerun_ms)) / result["load_seconds"], 2),
         "errors": len(stats.errors), "errors_by_kind": errors_by_kind,
         "visit_p50_ms": percentile(visit_ms, 50), "visit_p95_ms": percentile(visit_ms, 95),
         "visit_max_ms": max(visit_ms, default=None),
@@ -442,6 +594,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
         "first_load_p50_ms": percentile(load_ms, 50), "first_load_p95_ms": percentile(load_ms, 95),
         "rerun_p50_ms": percentile(rerun_ms, 50), "rerun_p95_ms": percentile(rerun_ms, 95),
         "rerun_max_ms": max(rerun_ms, default=None),
+        "script_run_p95_ms": percentile(visit_ms + rerun_ms, 95),
+        **outcomes,
         "rss_start_mib": rss[0] if rss else None, "rss_max_mib": max(rss, default=None),
         "rss_end_of_load_mib": during[-1]["rss_mib"] if during else None,
         "rss_after_cooldown_mib": rss[-1] if rss else None,
@@ -453,8 +607,13 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
           f"(ran {summary['load_seconds']} s)")
     print("| measure | value |")
     print("|---|---:|")
-    for key in ("visits", "visits_ok", "reruns", "visits_per_s", "errors"):
+    for key in ("visits", "visits_ok", "reruns", "visits_per_s", "script_runs_per_s", "errors",
+                "sessions_seen", "sessions_lost", "downloads_ok", "downloads_failed",
+                "sessions_without_download"):
         print(f"| {key} | {summary[key]} |")
+    if summary["sessions_per_backend"]:
+        print(f"| sessions per process (X-Backend) | "
+              f"{', '.join(f'{k}: {v}' for k, v in summary['sessions_per_backend'].items())} |")
     print(f"| visit p50 / p95 / max (ms) | {fmt(summary['visit_p50_ms'])} / "
           f"{fmt(summary['visit_p95_ms'])} / {fmt(summary['visit_max_ms'])} |")
     print(f"| – first full load p50 / p95 (ms) | {fmt(summary['first_load_p50_ms'])} / "
@@ -504,7 +663,9 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
         for e in stats.errors[:10]:
             print(f"- session {e['session']} {e['page']}: {e['kind']} {e['detail']}")
     return {"summary": summary, "per_page": per_page, "samples": samples,
-            "errors": stats.errors[:200]}
+            "errors": stats.errors[:200],
+            "sessions": {n: {**i, "backends": sorted(map(str, i["backends"]))}
+                         for n, i in sorted(stats.sessions.items())}}
 
 
 def main() -> None:
@@ -522,6 +683,8 @@ def main() -> None:
     parser.add_argument("--sample-every", type=float, default=1.0)
     parser.add_argument("--url", help="a running app on 127.0.0.1/localhost (default: start one)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--download", action="store_true",
+                        help=f"each session downloads {DOWNLOAD_BUTTON!r} once and checks it")
     args = parser.parse_args()
     if not 1 <= args.sessions <= 100 or not 1 <= args.duration <= 1800:
         parser.error("--sessions must be 1..100 and --duration 1..1800 s (a bounded test)")
