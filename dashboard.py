@@ -55,4 +55,5 @@ position = menu_position(navigation.requested_url_path(PAGES))
 page = st.navigation(PAGES, position=position)
 if menu_position(page.url_path) != position:  # the request was read wrongly: correct the menu
     page = st.navigation(PAGES, position=menu_position(page.url_path))
+navigation.rerun_after_reconnect()
 page.run()

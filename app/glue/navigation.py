@@ -69,3 +69,19 @@ def requested_url_path(pages: Sequence[Any]) -> str | None:
     if name:
         return name if any(p.url_path == name for p in pages) else None
     return ""
+
+
+def rerun_after_reconnect() -> None:
+    """Draws nothing; call it once per script run (dashboard.py). Streamlit's frontend reruns a
+    page whose websocket reconnects only when the page has a timed fragment. After a failover to
+    another process (python -m deploy serve), or a session that expired while a laptop slept,
+    the new session has not run the page, and the download buttons drawn before point at files
+    it does not have; this timed fragment makes the page run there again by itself. It reruns
+    (an empty fragment) once an hour per open tab."""
+    import streamlit as st
+
+    @st.fragment(run_every=3600)
+    def reconnect_marker() -> None:
+        pass
+
+    reconnect_marker()

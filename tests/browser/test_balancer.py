@@ -183,13 +183,11 @@ def test_sticky_sessions_downloads_and_a_killed_process(browser, balanced):
         assert first.backends(since=killed_at) == {other}, first.backends(since=killed_at)
         assert first.cookie() == other, "the balancer did not re-point the reader's cookie"
 
-        # The live process has a new, empty session for the reader: the page is run there at
-        # the reader's next change (Streamlit's frontend reruns on reconnect only when the
-        # page has a timed fragment, see the README), with the controls the browser kept,
-        # and its downloads are then served by the live process.
-        page.get_by_text("Cite and reproduce this view", exact=True).first.click()
+        # The live process has a new, empty session for the reader: the page runs there by
+        # itself (dashboard.py's timed fragment makes Streamlit's frontend rerun on reconnect),
+        # with the controls the browser kept, and its downloads are then served by the live
+        # process.
         first.wait_for_runs(runs_before + 1)
-        page.get_by_test_id("stCode").first.wait_for(timeout=30_000)
         assert first.clean() == [], first.clean()
         header, served_by = download_csv(page)
         assert "," in header and served_by == other, (header, served_by)
