@@ -80,7 +80,11 @@ with text_column:
     layout.labelled_metric(f"Opioid deaths with benzos, "
                            f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
                            metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
+                           delta=f"{check['latest_year']}: "
+                                 f"{metrics.format_percent(check['latest'])}",  # type: ignore
+                           delta_color="off", delta_arrow="off",
                            help=methods.link_citations(str(check["text"]), numbers, references))
+    layout.key_figures_note(cache.call(metrics.nida_rows, nida, OPIOID_PARTS), "Figures")
 with chart_column:
     with_without = cache.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())
@@ -93,6 +97,7 @@ with chart_column:
         fig, with_without, provenance.table_caption_text("nida_national"),
         key="nida_with_without_opioids", export_title=OPIOID_TITLE)
     layout.definition_note("ucd_overdose")
+    layout.newer_data_notes("nida_workbook")
 show(after)
 
 # Withdrawal in a warning box: stopping suddenly can be life-threatening.

@@ -83,6 +83,7 @@ caption = (provenance.source_caption_text(provenance.table_source_id(TABLE), DEF
 blocks.chart_block(fig, plotted, caption, key="compare_drugs",
                    summary_kwargs={"color_by": "drug_group", "unit": unit})
 layout.definition_note(DEFINITION)
+layout.newer_data_notes(provenance.table_source_id(TABLE))
 
 with st.expander("How to read this chart"):
     st.markdown(content.fill(content.read_markdown("compare_measures"),

@@ -210,6 +210,7 @@ st.subheader("Source and definition")
 st.markdown("  \n".join(explorer_output.source_lines(source_id)))
 for definition in dict.fromkeys(rows["definition"]):
     layout.definition_note(definition)
+layout.newer_data_notes(source_id)
 caveats = provenance.source_info(source_id).get("caveats") or []
 if caveats:
     with st.expander("The source's caveats"):

@@ -87,6 +87,7 @@ def deaths_section() -> None:
                   nonfatal.year_value_text(view.total_percent, year, "percent"), help=scope)
         st.metric(f"Jurisdictions reporting, {year}",
                   str(view.jurisdictions_by_year.get(year, 0)))
+    layout.key_figures_note(view.total_deaths[view.total_deaths["year"] == year])
 
     state_year = view.state_year
     if state_year.empty:
@@ -123,6 +124,7 @@ def deaths_section() -> None:
         if view.censored_picked:
             st.caption(text("censored", points=", ".join(view.censored_picked)))
     layout.definition_note("sudors_unintentional_undetermined")
+    layout.newer_data_notes(provenance.table_source_id("sudors_state"))
     refs = content.sources()
     st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
 
@@ -183,6 +185,7 @@ def nonfatal_section() -> None:
     if dis_view.missing:
         st.caption(text("no_rows", states=", ".join(dis_view.missing)))
     layout.definition_note(setting)
+    layout.newer_data_notes(provenance.table_source_id("dose_syndromic"))
 
 
 # Deaths and nonfatal visits never share a chart; as tabs they do not share a screen either, and

@@ -38,13 +38,26 @@ def bullets(lines: list[str]) -> str:
 counts = st.columns(3)
 counts[0].metric("Sources", len(sources))
 counts[1].metric("Processed tables", len(table_entries))
-counts[2].metric("Data built", facts["built_on"], help=f"Build time (UTC): {facts['built_at']}")
-st.caption(f"Code version {facts['code_version']}, manifest schema {facts['schema_version']}.")
+newest = methods.newest_data(manifest)
+counts[2].metric("Newest data", newest["period"], help=newest["help"])
+st.caption(f"Tables built {facts['built_on']} (code version {facts['code_version']}, manifest "
+           f"schema {facts['schema_version']}): a build date, not the data's.")
 
-st.header("Sources")
-st.caption("Publisher, coverage, licence and caveats of each source are listed under "
-           "\"Source details\" below.")
-st.markdown(methods.sources_markdown_table(manifest))
+st.header("How current each source is")
+st.caption("Four different things, each labelled: how far the source's data reach (its last "
+           "period, final or provisional), when the publisher released this vintage, when this "
+           "dashboard's copy was retrieved, and when the processed tables were built. Publisher, "
+           "licence and caveats of each source are under \"Source details\" below.")
+st.markdown(methods.currency_markdown_table(manifest))
+for source_id, info in sources.items():
+    lines = methods.vintage_lines(info)
+    if lines:
+        st.markdown(f"**Releases of {methods.escape_markdown(info.get('title', source_id))}**")
+        st.markdown("\n".join(f"- {line}" for line in lines))
+        revisions = methods.revision_rows(info)
+        if not revisions.empty:
+            st.dataframe(revisions, hide_index=True, width="stretch",
+                         key=f"revisions_{source_id}")
 
 st.header("Case definitions")
 show(text["definitions"])
@@ -78,13 +91,20 @@ for source_id, info in sources.items():
     with st.container(border=True):
         st.subheader(info.get("title", source_id))
         definitions = "; ".join(provenance.definition_label(d) for d in info.get("definitions", []))
+        released = methods.escape_markdown(methods.dated(info.get("released"),
+                                                         info.get("released_from")))
+        retrieved = methods.escape_markdown(methods.dated(info.get("retrieved"),
+                                                          info.get("retrieved_from")))
         st.markdown("\n".join([
             f"- **Publisher:** {methods.escape_markdown(info.get('publisher', ''))}",
             f"- **Link:** <{info['landing_url']}>" if info.get("landing_url")
             else "- **Link:** —",
-            f"- **Retrieved:** {methods.escape_markdown(info.get('retrieved', ''))}",
+            f"- **Data cover:** {methods.escape_markdown(methods.coverage_text(info))}",
             f"- **Vintage:** {methods.escape_markdown(info.get('vintage', ''))}",
-            f"- **Coverage:** {methods.escape_markdown(info.get('coverage', ''))}",
+            f"- **Released by the publisher:** {released}",
+            f"- **This copy retrieved:** {retrieved}",
+            f"- **Coverage (as the publisher describes it):** "
+            f"{methods.escape_markdown(info.get('coverage', ''))}",
             f"- **Case definition:** {methods.escape_markdown(definitions)}",
             f"- **Licence:** {methods.escape_markdown(info.get('license', ''))}",
             f"- **Tables:** {', '.join(f'`{t}`' for t in info.get('tables', []))}",

@@ -119,5 +119,6 @@ with check_column:
                               for ref in metrics.cited_ids(danger)))
 
 layout.definition_note("ucd_overdose")
+layout.newer_data_notes(provenance.table_source_id(metrics.NIDA_TABLE))
 blocks.handout_button("Benzodiazepines and opioids", [split_section, share_section])
 layout.get_help_box()

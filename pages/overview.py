@@ -56,6 +56,7 @@ for column, label, share in (
             delta=f"{metrics.format_count(share.numerator)} of "
                   f"{metrics.format_count(share.denominator)} deaths",
             delta_color="off", delta_arrow="off")
+layout.key_figures_note(benzo_trend)
 
 show_events = urlstate.toggle("Show events", True, key="events",
                               help="Label policy events (FDA warnings, CDC guidelines) on the chart")
@@ -72,6 +73,7 @@ trend_section = blocks.chart_block(figure, trend, provenance.table_caption_text(
                                    key="benzo_trend", summary_kwargs={"unit": "deaths"},
                                    export_title=trend_title)
 layout.definition_note("ucd_overdose")
+layout.newer_data_notes(provenance.table_source_id(metrics.NIDA_TABLE))
 blocks.handout_button("Benzodiazepine overdose deaths in the United States", [trend_section])
 
 st.header("Explore the dashboard")

@@ -63,6 +63,7 @@ with layout.metric_row():
     st.metric("States with no rate shown", f"{len(without_rate)} of {len(states.STATES)}",
               help="Count suppressed (small count) or rate hidden (unreliable); listed below "
                    "the map.")
+layout.key_figures_note(rates_year)
 
 # Only the open tab is drawn (a switch reruns the page): one map instead of a map and a
 # 50-bar chart on every load. The open tab is part of the link (?view=ranking).
@@ -101,6 +102,7 @@ fig_lines = cache.figure(
 blocks.chart_block(fig_lines, comparison, wonder_caption, key="states_lines",
                    summary_kwargs={"color_by": "geo_name"})
 layout.definition_note(states.WONDER_STATE_DEFINITION)
+layout.newer_data_notes(wonder_source)
 st.markdown(content.fill(content.read_markdown("states_wonder"), {
     "first_year": str(first_year), "last_year": str(last_year),
     "suppressed_range": "{}–{}".format(*states.SUPPRESSED_DEATHS),
@@ -138,6 +140,7 @@ if sudors is not None:
             cache.call(states.sudors_combined_value, sudors, sudors_drug, states.SUDORS_RATE,
                        sudors_year),
             states.SUDORS_RATE))
+    layout.key_figures_note(sudors_deaths)
     st.markdown(content.fill(content.read_markdown("states_sudors"), {
         "first_year": str(min(coverage)), "last_year": str(max(coverage)),
         "coverage": "; ".join(f"{y}: {n} jurisdictions" for y, n in coverage.items())}))
@@ -157,6 +160,7 @@ if sudors is not None:
             st.markdown(f"**No rate shown for {sudors_year}** (grey or blank on the map):\n"
                         + states.states_without_rate_markdown(sudors_without))
     layout.definition_note(states.SUDORS_DEFINITION)
+    layout.newer_data_notes(sudors_source)
 
 with links:
     urlstate.show_notices()

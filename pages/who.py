@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.charts import bars, common, lines, theme
-from app.data import content, provenance, tables
+from app.data import content, currency, provenance, tables
 from app.glue import blocks, cache, layout, urlstate
 from app.views import connecticut, nonfatal
 
@@ -82,6 +82,7 @@ def national_deaths() -> None:
                   theme.format_value(latest["age_adjusted_rate", "male"]), help=RATE_HELP)
         st.metric(f"Women: rate, {latest_year}",
                   theme.format_value(latest["age_adjusted_rate", "female"]), help=RATE_HELP)
+    layout.key_figures_note(by_sex)
     sex_rows = by_sex[by_sex["sex"].isin(SEX_ORDER)].sort_values("year")
     blocks.chart_block(
         cache.figure(lines.time_series, sex_rows, color_by="sex",
@@ -90,6 +91,7 @@ def national_deaths() -> None:
         sex_rows, provenance.table_caption_text("nida_national"), "who_sex",
         summary_kwargs={"color_by": "sex"})
     layout.definition_note("ucd_overdose")
+    layout.newer_data_notes(provenance.table_source_id("nida_national"))
 
     # by age (15-24 is the only age group the national workbook gives)
     young = nida[(nida["drug_group"] == BENZO) & (nida["age_group"] != "all")
@@ -140,6 +142,7 @@ def nonfatal_visits() -> None:
             sex_age, provenance.table_caption_text("dose_discharge"), "who_nonfatal",
             summary=connecticut.age_sex_summary(sex_age, str(sex_age["unit"].iloc[0])))
         layout.definition_note(setting)
+        layout.newer_data_notes(provenance.table_source_id("dose_discharge"))
 
 
 def connecticut_records() -> None:
@@ -161,6 +164,9 @@ def connecticut_records() -> None:
         for flag in connecticut.SHARE_FLAGS:
             st.metric(f"…with {connecticut.drug_label(flag).lower()}",
                       connecticut.share_text(overall, flag))
+    # The counts below are over the chosen years: they say how far those records reach.
+    ct_through = currency.rows_through(benzo)
+    layout.key_figures_note(benzo)
 
     age_sex = cache.call(connecticut.age_sex_counts, benzo)
     if age_sex["value"].notna().any() or age_sex["suppressed"].any():
@@ -169,7 +175,8 @@ def connecticut_records() -> None:
                          title=f"Benzodiazepine-involved deaths by age and sex, Connecticut, "
                          f"{span}"),
             age_sex, provenance.table_caption_text("ct_ocme_deaths"), "who_ct_age_sex",
-            summary=connecticut.age_sex_summary(age_sex, connecticut.CT_UNIT))
+            summary=connecticut.age_sex_summary(age_sex, connecticut.CT_UNIT),
+            data_through=ct_through)
     shares = cache.call(connecticut.share_by_year, benzo)
     if not shares.empty:
         blocks.chart_block(
@@ -201,7 +208,8 @@ def connecticut_records() -> None:
                          title=f"Most common drug combinations with a benzodiazepine, "
                          f"Connecticut, {span}"),
             top, provenance.table_caption_text("ct_ocme_deaths"), "who_ct_combinations",
-            summary=connecticut.combination_summary(top, int(combos["suppressed"].sum())))
+            summary=connecticut.combination_summary(top, int(combos["suppressed"].sum())),
+            data_through=ct_through)
     st.markdown(text("combinations", top_n=len(top), hidden=int(combos["suppressed"].sum()),
                      min_count=connecticut.MIN_COUNT))
 
@@ -217,6 +225,7 @@ def connecticut_records() -> None:
                      unknown=connecticut.count_text(
                          cache.call(connecticut.unknown_age_or_sex, benzo)).capitalize()))
     layout.definition_note("ocme_accidental")
+    layout.newer_data_notes(provenance.table_source_id("ct_ocme_deaths"))
 
 
 # Three sections from three sources, one open at a time: only the open tab is drawn (a switch

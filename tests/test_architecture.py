@@ -19,7 +19,7 @@ PACKAGES = ("app", "etl")
 MAY_IMPORT: dict[str, set[str]] = {
     "app.data": set(),
     "app.charts": set(),
-    "app.views": {"app.charts", "app.data", "etl.ct_ocme"},
+    "app.views": {"app.charts", "app.data", "etl.ct_ocme", "etl.vintages"},
     "app.export": {"app.charts"},
     "app.presenting": {"app.charts", "app.data", "app.views", "app.export"},
     "app.glue": {"app.charts", "app.data", "app.views", "app.export", "app.presenting"},

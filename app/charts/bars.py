@@ -9,9 +9,10 @@ import plotly.graph_objects as go
 
 from app.charts import theme
 from app.charts.common import (AGE_ORDER, FLAGS, MONTHLY_PERIODS, Event, add_note, axis_title,
-                               base_layout, draw_events, flag_text, make_room_for_events,
-                               measure_label_of, series_label, single_value, state_rows,
-                               with_flags, year_axis)
+                               base_layout, draw_events, exclusion_reason, flag_text,
+                               make_room_for_events, measure_label_of, series_label,
+                               single_value, state_rows, with_flags, year_axis)
+from etl.tidy import EXCLUDED_NOTE
 
 
 def stacked_share_data(df: pd.DataFrame, parts: Sequence[str], *, as_share: bool = False
@@ -125,6 +126,13 @@ def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None =
         notes.append("† and hatched: unreliable estimate (small count), shown as published.")
     if mark_censored and shown["censored"].any():
         notes.append("<: published as below this value (e.g. <0.1); the bar shows the bound.")
+    excluded = hidden[hidden["note"].fillna("").astype(str).str.startswith(EXCLUDED_NOTE)
+                      & ~hidden["suppressed"]]
+    hidden = hidden.drop(excluded.index)
+    for reason, part in excluded.groupby(excluded["note"].map(exclusion_reason), sort=False):
+        notes.append(f"Not shown — {EXCLUDED_NOTE}, not a small count ({len(part)}): "
+                     + ", ".join(sorted(part[label_column].astype(str)))
+                     + (f". Why: {reason}." if reason else "."))
     if not hidden.empty:
         notes.append(f"Not shown — {suppressed_label} or not published ({len(hidden)}): "
                      + ", ".join(sorted(hidden[label_column].astype(str))) + ".")

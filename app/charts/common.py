@@ -185,6 +185,15 @@ def complete_periods(part: pd.DataFrame, monthly: bool) -> pd.DataFrame:
     return pd.concat([part, filler], ignore_index=True).sort_values("x", kind="stable")
 
 
+def exclusion_reason(note: object) -> str:
+    """What the publisher's exclusion note says after EXCLUDED_NOTE, up to its first ';' (e.g.
+    CDC's SUDORS rule that detected-drug figures need toxicology for 75% of deaths), or ''."""
+    text = str(note or "")
+    if not text.startswith(EXCLUDED_NOTE):
+        return ""
+    return text[len(EXCLUDED_NOTE):].lstrip(" :").split(";")[0].strip()
+
+
 def excluded_periods(data: pd.DataFrame) -> str | None:
     """"Mar 2020 – Aug 2020" for rows the publisher did not collect (no value, not suppressed,
     EXCLUDED_NOTE in the note; e.g. DOSE-SYS at the onset of COVID-19), or None."""

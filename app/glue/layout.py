@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app.data import provenance, tables
+from app.data import currency, provenance, tables
 from app.glue import urlstate
 
 HELP_MARKDOWN = """\
@@ -89,6 +89,24 @@ def definition_note(definition_id: str) -> None:
     """The full case-definition sentence from the registry, as a small caption."""
     st.caption(f"{provenance.definition_label(definition_id)}: "
                f"{provenance.definition_text(definition_id)}")
+
+
+def key_figures_note(rows: pd.DataFrame, what: str = "Key figures") -> None:
+    """A caption under a row of key numbers saying how far the rows they come from reach
+    ("Key figures: data through 2022, final."); nothing for rows without periods."""
+    through = currency.rows_through(rows)
+    if through:
+        st.caption(f"{what}: {through[:1].lower()}{through[1:]}")
+
+
+def newer_data_notes(*source_ids: str) -> None:
+    """For each source the page shows whose data end more than 18 months before today, one calm
+    line: how far they reach, where the publisher's newer data are and the command that fetches
+    them (app.data.currency.stale_note)."""
+    for source_id in dict.fromkeys(source_ids):
+        note = currency.stale_note(source_id)
+        if note:
+            st.caption(f":material/update: {note}")
 
 
 def get_help_box() -> None:

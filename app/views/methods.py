@@ -17,8 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from app.data import tables
+from app.data import currency, tables
 from app.views import connecticut
+from etl import currency as etl_currency
+from etl import vintages
 from etl.registry import (DEFINITIONS, DRUG_GROUPS, OVERDOSE_UCD_CODES, CaseDefinition,
                           DrugGroup)
 
@@ -128,6 +130,110 @@ def sources_markdown_table(manifest: Mapping[str, Any]) -> str:
         lines.append(f"| {source} | {retrieved} | "
                      f"{escape_markdown(row['Vintage'])} |")
     return "\n".join(lines)
+
+
+CURRENCY_COLUMNS = ["Source", "Data cover", "Released by the publisher", "This copy retrieved",
+                    "Tables built"]
+
+
+def coverage_text(info: Mapping[str, Any]) -> str:
+    """'1999–2022, final', or '12 months ending January 2015 – 12 months ending February 2019,
+    provisional', from a manifest entry's first_period, data_through, period_type and
+    last_period_status."""
+    if not info.get("data_through"):
+        return "not recorded"
+    period_type = str(info.get("period_type") or "year")
+    first = currency.period_words(str(info.get("first_period") or info["data_through"]),
+                                  period_type)
+    last = currency.through_words(etl_currency.Coverage(
+        str(info.get("first_period") or ""), str(info["data_through"]), period_type,
+        str(info.get("last_period_status") or "final")))
+    joiner = "–" if " " not in first and " " not in last.split(",")[0] else " – "
+    return f"{first}{joiner}{last}"
+
+
+def dated(day: object, where: object) -> str:
+    """A date with where it came from, or 'unknown (why)'."""
+    if day:
+        return f"{day} ({where})" if where else str(day)
+    return f"unknown ({where})" if where else "unknown"
+
+
+def currency_rows(manifest: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per source: how far its data reach and three different dates, each labelled —
+    the publisher's release of this vintage, when this copy was retrieved, when the tables were
+    built (issue 15: a retrieval or build date never stands where a data date is expected)."""
+    rows = []
+    for source_id, info in manifest.get("sources", {}).items():
+        rows.append({
+            "Source": info.get("title", source_id),
+            "Data cover": coverage_text(info),
+            "Released by the publisher": dated(info.get("released"), info.get("released_from")),
+            "This copy retrieved": dated(info.get("retrieved"), info.get("retrieved_from")),
+            "Tables built": str(info.get("built_at") or manifest.get("built_at") or "")[:10],
+            "Source id": source_id,
+        })
+    return pd.DataFrame(rows, columns=[*CURRENCY_COLUMNS, "Source id"])
+
+
+def newest_data(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The latest period any source reaches ('June 2025') and, for its help text, every
+    source's own last period."""
+    entries = [(info.get("data_through"), info) for info in manifest.get("sources", {}).values()
+               if info.get("data_through")]
+    if not entries:
+        return {"period": "not recorded", "help": "The manifest does not date its sources."}
+    latest = max(entries, key=lambda e: currency.period_end(str(e[0])))[1]
+    period = currency.period_words(str(latest["data_through"]), str(latest.get("period_type")))
+    lines = [f"{info.get('title', '')}: {coverage_text(info)}" for _, info in entries]
+    return {"period": period, "help": "Last period of each source's data:\n\n- "
+                                      + "\n- ".join(lines)}
+
+
+def currency_markdown_table(manifest: Mapping[str, Any]) -> str:
+    """The currency rows as a Markdown table (long text wraps; a dataframe would cut it)."""
+    lines = ["| " + " | ".join(CURRENCY_COLUMNS) + " |", "|" + "---|" * len(CURRENCY_COLUMNS)]
+    for row in currency_rows(manifest).to_dict("records"):
+        cells = [escape_markdown(str(row[c])) for c in CURRENCY_COLUMNS]
+        cells[-1] = cells[-1].replace("-", NON_BREAKING_HYPHEN)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def vintage_lines(info: Mapping[str, Any]) -> list[str]:
+    """For a source whose folder holds several releases: the one read, those it supersedes, and
+    how the overlapping years compare, cell by cell (Markdown lines; empty for other sources)."""
+    vintages = info.get("vintages") or {}
+    if not vintages:
+        return []
+    used = vintages["used"]
+    lines = [f"Read: `{used['name']}` ({used['first_year']}–{used['last_year']}, released "
+             f"{used.get('released') or 'on an unknown date'})."]
+    for older in vintages.get("superseded", []):
+        lines.append(f"Superseded: `{older['name']}` ({older['first_year']}–"
+                     f"{older['last_year']}, released {older.get('released') or 'unknown'}).")
+    for table, rev in vintages.get("revisions", {}).items():
+        changed = rev["cells_revised"] + rev.get("rows_removed", 0)
+        verdict = ("every cell equal: no revisions" if not changed else
+                   f"{rev['cells_revised']:,} revised, {rev.get('rows_removed', 0):,} no longer "
+                   "published (listed below)")
+        lines.append(f"`{table}`, {rev['overlap']}: {rev['cells_compared']:,} cells compared "
+                     f"with `{vintages.get('compared_with', 'the older release')}`; {verdict}.")
+    lines += [f"Copy note for `{f['name']}`: {f['copy_note']}" for f in info.get("files", [])
+              if f.get("copy_note")]
+    return lines
+
+
+def revision_rows(info: Mapping[str, Any]) -> pd.DataFrame:
+    """Every revised cell between the releases: table, the cell (its key), before, after."""
+    rows = []
+    for table, rev in ((info.get("vintages") or {}).get("revisions") or {}).items():
+        for item in rev.get("revisions", []):
+            rows.append({"Table": table,
+                         "Cell": ", ".join(f"{k} {v}" for k, v in item["key"].items()),
+                         "Before": vintages.describe_cell(item.get("before")),
+                         "After": vintages.describe_cell(item.get("after"))})
+    return pd.DataFrame(rows, columns=["Table", "Cell", "Before", "After"])
 
 
 def table_rows(manifest: Mapping[str, Any]) -> pd.DataFrame:

@@ -207,10 +207,14 @@ def share_of_opioid_deaths_with_benzo(nida: pd.DataFrame, year: int, sex: str = 
 def published_check(nida: pd.DataFrame,
                     figure: PublishedFigure = NIDA_OPIOID_DEATHS_WITH_BENZO_2019) -> dict[str, object]:
     """Our share of opioid deaths with benzodiazepines in the figure's year beside the published
-    figure: {'computed', 'published', 'numerator', 'denominator', 'agrees', 'text'}."""
+    figure, and the same share in the latest year of the data (the published figure stays
+    anchored to its own year): {'computed', 'published', 'numerator', 'denominator', 'agrees',
+    'latest_year', 'latest', 'text'}."""
     share = share_of_opioid_deaths_with_benzo(nida, figure.year)
     pct = share.percent
     agrees = pct is not None and abs(pct - figure.value) <= figure.tolerance
+    year = latest_year(nida, "benzodiazepines_with_any_opioid")
+    latest = share_of_opioid_deaths_with_benzo(nida, year)
     if pct is None:
         text = f"Not computable for {figure.year}: a count is missing in the data."
     else:
@@ -219,8 +223,13 @@ def published_check(nida: pd.DataFrame,
                 f"overdose deaths in {figure.year}); NIDA's published figure: {figure.text} "
                 f"[{figure.source_id}]" + ("." if agrees else " — these disagree; see Data and "
                                            "methods."))
+        if year != figure.year and latest.percent is not None:
+            text += (f" In {year}, the latest year in these data: "
+                     f"{format_percent(latest.percent)} ({format_count(latest.numerator)} of "
+                     f"{format_count(latest.denominator)}).")
     return {"computed": pct, "published": figure.text, "numerator": share.numerator,
-            "denominator": share.denominator, "agrees": agrees, "text": text}
+            "denominator": share.denominator, "agrees": agrees, "latest_year": year,
+            "latest": latest.percent, "text": text}
 
 
 # --- frames for the opioids page ---------------------------------------------------------------

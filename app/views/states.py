@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from app.charts.common import exclusion_reason
 from app.views.comparisons import within_years
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_ABBR, STATE_BY_FIPS, STATES, US_FIPS
 
@@ -149,8 +150,9 @@ def states_without_rate(rates_year: pd.DataFrame, deaths_year: pd.DataFrame, *,
                         suppressed_range: bool = True) -> pd.DataFrame:
     """The states drawn grey or blank on a map for one year, and why: count suppressed, rate
     suppressed or hidden for a small count (with the published count), or no row
-    (`absent_reason`, e.g. the state did not report). `suppressed_range`: name WONDER's 1–9 range
-    in the reason. Columns: state, deaths (published count or NA), reason."""
+    (`absent_reason`, e.g. the state did not report), or excluded by the publisher for a reason
+    of its own (SUDORS's toxicology rule). `suppressed_range`: name WONDER's 1–9 range in the
+    reason. Columns: state, deaths (published count or NA), reason."""
     deaths = deaths_year.set_index("geo_fips")["value"]
     rates = rates_year.set_index("geo_fips")
     suppressed_reason = f"count suppressed by {publisher}" + (
@@ -162,6 +164,11 @@ def states_without_rate(rates_year: pd.DataFrame, deaths_year: pd.DataFrame, *,
             continue
         row = rates.loc[state.fips]
         if pd.notna(row["value"]):
+            continue
+        reason = exclusion_reason(row.get("note"))
+        if reason and not row.get("suppressed", False):
+            out.append((state.name, None, f"not published by {publisher}, not a small count: "
+                                          f"{reason}"))
             continue
         count = deaths.get(state.fips)
         if pd.isna(count):

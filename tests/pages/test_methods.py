@@ -9,6 +9,7 @@ import functools
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.data import currency
 from app.views import methods
 from etl.registry import DEFINITIONS, DRUG_GROUPS
 from tests.pages import harness
@@ -30,8 +31,33 @@ def test_renders_with_counts_from_the_manifest(default_run):
     cards = metrics(at)
     assert cards["Sources"] == str(len(MANIFEST["sources"]))
     assert cards["Processed tables"] == str(len(MANIFEST["tables"]))
-    assert cards["Data built"] == MANIFEST["built_at"][:10]
-    assert MANIFEST["code_version"] in text_of(at, TEXT_KINDS)
+    assert "Data built" not in cards, "a build date must not stand where a data date is read"
+    latest = max(MANIFEST["sources"].values(),
+                 key=lambda s: currency.period_end(s["data_through"]))
+    assert cards["Newest data"] == currency.period_words(latest["data_through"],
+                                                         latest["period_type"])
+    text = text_of(at, TEXT_KINDS)
+    assert f"Tables built {MANIFEST['built_at'][:10]}" in text and "a build date" in text
+    assert MANIFEST["code_version"] in text
+
+
+def test_currency_table_dates_every_source_four_ways(default_run):
+    text = text_of(default_run, TEXT_KINDS)
+    for column in ("Data cover", "Released by the publisher", "This copy retrieved",
+                   "Tables built"):
+        assert column in text
+    for source in MANIFEST["sources"].values():
+        assert methods.escape_markdown(methods.coverage_text(source)) in text, source["title"]
+    nida = MANIFEST["sources"]["nida_workbook"]
+    assert nida["vintages"]["used"]["name"] in text
+    for older in nida["vintages"]["superseded"]:
+        assert older["name"] in text, "the superseded release is named"
+    assert "re-saved by a third party" in text, "the copy's provenance is said"
+    revisions = nida["vintages"]["revisions"]["nida_national"]
+    if revisions["cells_revised"] == 0:
+        assert "every cell equal: no revisions" in text
+    else:
+        assert any("Before" in d.value.columns for d in default_run.dataframe)
 
 
 def test_every_source_with_its_facts_caveats_and_warnings(default_run):

@@ -79,3 +79,22 @@ def test_category_bar_grouped_by_sex():
     fig = bars.category_bar(df, "age_group", color_by="sex", orientation="v")
     assert {t.name for t in fig.data} == {"Female", "Male"}
     assert COUNT_UNIT in fig.layout.yaxis.title.text
+
+
+def test_ranked_bar_names_a_publisher_exclusion_apart_from_small_counts():
+    """SUDORS hides every detected-drug cell of a jurisdiction-year whose toxicology covers fewer
+    than 75% of deaths: not a small count, and the note says so with the publisher's reason."""
+    df = state_rates()
+    rule = "detected-drug figures need toxicology for at least 75% of deaths (CDC SUDORS rule)"
+    excluded = df.index[:2]
+    df.loc[excluded, "value"] = float("nan")
+    df.loc[excluded, "suppressed"] = False
+    df.loc[excluded, "note"] = f"excluded by the publisher: {rule}; detected on toxicology"
+    fig = bars.ranked_bar(df)
+    note = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
+    names = sorted(df.loc[excluded, "geo_name"])
+    assert f"excluded by the publisher, not a small count (2): {', '.join(names)}. Why: {rule}." \
+        in note
+    small = df.loc[df["suppressed"], "geo_name"]
+    assert f"suppressed by the publisher (small count) or not published ({len(small)})" in note
+    assert not set(names) & set(small)

@@ -233,3 +233,57 @@ def test_processed_file_missing_or_unlisted_names_the_table(tmp_path, manifest):
         methods.processed_file("sudors_state", copy)
     with pytest.raises(tables.TableUnavailable, match="not listed"):
         methods.processed_file("no_such_table", copy)
+
+
+# --- how current each source is (issue 15) ------------------------------------------------------
+
+CURRENT = {"built_at": "2026-12-02T10:00:00+00:00", "sources": {
+    "nida": {"title": "NIDA workbook", "first_period": "1999", "data_through": "2022",
+             "period_type": "year", "last_period_status": "final", "released": "2024-05-02",
+             "released_from": "file name", "retrieved": "2026-12-02",
+             "retrieved_from": "PROVENANCE.md", "built_at": "2026-12-02T10:00:00+00:00",
+             "files": [{"name": "new.xlsx", "copy_note": "re-saved by a third party"}],
+             "vintages": {"used": {"name": "new.xlsx", "first_year": 1999, "last_year": 2022,
+                                   "released": "2024-05-02"},
+                          "superseded": [{"name": "old.xlsx", "first_year": 1999,
+                                          "last_year": 2021, "released": "2023-01-19"}],
+                          "compared_with": "old.xlsx",
+                          "revisions": {"nida_national": {
+                              "overlap": "1999–2021", "cells_compared": 10, "cells_revised": 1,
+                              "rows_removed": 0, "revisions": [
+                                  {"key": {"year": 2020, "drug_group": "benzodiazepines"},
+                                   "before": {"value": 12290.0}, "after": {"value": 12291.0}}]}}}},
+    "vsrr": {"title": "VSRR", "first_period": "2015-01", "data_through": "2019-02",
+             "period_type": "12_month_ending", "last_period_status": "provisional",
+             "released": None, "released_from": "not stated in the file", "retrieved": "2026-11-23",
+             "retrieved_from": "PROVENANCE.md"}}}
+
+
+def test_currency_rows_label_three_dates_and_the_data_cover():
+    rows = methods.currency_rows(CURRENT).set_index("Source id")
+    assert rows.loc["nida", "Data cover"] == "1999–2022, final"
+    assert rows.loc["nida", "Released by the publisher"] == "2024-05-02 (file name)"
+    assert rows.loc["nida", "This copy retrieved"] == "2026-12-02 (PROVENANCE.md)"
+    assert rows.loc["nida", "Tables built"] == "2026-12-02"
+    assert rows.loc["vsrr", "Data cover"] == ("12 months ending January 2015 – 12 months ending "
+                                              "February 2019, provisional")
+    assert rows.loc["vsrr", "Released by the publisher"] == "unknown (not stated in the file)"
+    assert "Tables built" in methods.currency_markdown_table(CURRENT).splitlines()[0]
+
+
+def test_vintage_lines_name_both_releases_the_comparison_and_the_copy():
+    lines = methods.vintage_lines(CURRENT["sources"]["nida"])
+    assert lines[0].startswith("Read: `new.xlsx` (1999–2022, released 2024-05-02)")
+    assert "Superseded: `old.xlsx`" in lines[1]
+    assert "10 cells compared with `old.xlsx`; 1 revised" in lines[2]
+    assert lines[-1] == "Copy note for `new.xlsx`: re-saved by a third party"
+    assert methods.vintage_lines(CURRENT["sources"]["vsrr"]) == []
+    revised = methods.revision_rows(CURRENT["sources"]["nida"])
+    assert revised.to_dict("records") == [{"Table": "nida_national",
+                                           "Cell": "year 2020, drug_group benzodiazepines",
+                                           "Before": "12,290", "After": "12,291"}]
+
+
+def test_newest_data_is_the_latest_period_of_any_source():
+    newest = methods.newest_data(CURRENT)
+    assert newest["period"] == "2022" and "VSRR: 12 months ending January 2015" in newest["help"]

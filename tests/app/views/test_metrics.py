@@ -198,3 +198,7 @@ def test_nida_published_2019_figure(real_nida):
     check = metrics.published_check(real_nida)
     assert check["agrees"] is True
     assert "16.6%" in check["text"] and "about 16%" in check["text"]
+    assert check["latest_year"] == metrics.latest_year(real_nida) > 2019
+    assert f"In {check['latest_year']}, the latest year in these data: " \
+           f"{metrics.format_percent(check['latest'])}" in check["text"], \
+        "the latest year's share stands beside the 2019 figure"

@@ -151,3 +151,15 @@ def test_sudors_helpers_on_the_processed_table():
     assert states.sudors_combined_value(sudors, "benzodiazepines", "deaths", year) == \
         combined["value"].iloc[0]
     assert states.sudors_combined_value(sudors, "benzodiazepines", "deaths", 1990) is None
+
+
+def test_states_without_rate_names_a_publisher_exclusion_with_its_reason():
+    from etl.registry import STATES
+    rows = pd.DataFrame({"geo_fips": [s.fips for s in STATES], "value": 1.0, "suppressed": False,
+                         "unreliable": False, "note": ""})
+    rows.loc[0, ["value", "note"]] = [float("nan"), "excluded by the publisher: needs "
+                                                    "toxicology for 75% of deaths; detected"]
+    out = states.states_without_rate(rows, rows.assign(value=100.0), publisher="SUDORS")
+    assert out["state"].tolist() == [STATES[0].name] and out["deaths"].isna().all()
+    assert out["reason"].tolist() == ["not published by SUDORS, not a small count: needs "
+                                      "toxicology for 75% of deaths"]
