@@ -27,6 +27,8 @@ PAGES = [
     st.Page("pages/who.py", title="Who is affected", icon=":material/groups:", url_path="who"),
     st.Page("pages/illicit.py", title="Illicit benzodiazepines and nonfatal overdoses",
             icon=":material/emergency:", url_path="illicit"),
+    st.Page("pages/benzodiazepines.py", title="Which benzodiazepines", icon=":material/pill:",
+            url_path="benzodiazepines"),
     st.Page("pages/about.py", title="About Klonopin and benzodiazepines", icon=":material/medication:",
             url_path="about"),
     st.Page("pages/explorer.py", title="Data explorer", icon=":material/table_chart:",

@@ -48,6 +48,9 @@ with help_column:
 # What are benzodiazepines, with SUDORS' illegal benzodiazepines beside the section on them.
 before, illicit_text, after = methods.split_around(texts["what_are_benzodiazepines"], "illicit")
 show(before)
+st.page_link("pages/benzodiazepines.py", icon=":material/pill:",
+             label="Clonazepam (Klonopin) and the other benzodiazepines named in medical "
+                   "examiners' records", query_params={"drug": "clonazepam"})
 text_column, chart_column = st.columns([2, 3], gap="medium")
 with text_column:
     show(illicit_text)

@@ -112,8 +112,13 @@ def period_label(row: Mapping[str, object]) -> str:
     return str(int(row["year"]))
 
 
+PARTIAL_TEXT = "partial period (the records stop before it ends)"
+
+
 def flag_text(row: Mapping[str, object]) -> str:
-    parts = [FLAG_TEXT[f] for f in FLAGS if bool(row.get(f, False))]
+    partial = "partial" in str(row.get("note") or "")
+    parts = [PARTIAL_TEXT if f == "provisional" and partial else FLAG_TEXT[f] for f in FLAGS
+             if bool(row.get(f, False))]
     return "<br>" + "; ".join(parts) if parts else ""
 
 
@@ -239,8 +244,16 @@ def draw_events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -
                            hovertext=hover)
 
 
+def only_partial(data: pd.DataFrame) -> bool:
+    """Whether every provisional row is a partial period (records that stop before the period
+    ends, PARTIAL_NOTE or 'partial year' in its note) rather than data still being revised."""
+    notes = data.loc[data["provisional"], "note"].fillna("").astype(str)
+    return bool(len(notes)) and bool(notes.str.contains("partial", regex=False).all())
+
+
 def mark_provisional(fig: go.Figure, data: pd.DataFrame, monthly: bool) -> None:
-    """Shade the provisional periods and label them; the points themselves have open markers."""
+    """Shade the provisional (or partial) periods and label them; the points themselves have open
+    markers."""
     xs = data.loc[data["provisional"], "x"]
     if xs.empty:
         return
@@ -250,7 +263,8 @@ def mark_provisional(fig: go.Figure, data: pd.DataFrame, monthly: bool) -> None:
         x0, x1 = int(xs.min()) - 0.5, int(xs.max()) + 0.5
     fig.add_shape(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="paper",
                   fillcolor="rgba(128,128,128,0.14)", line=dict(width=0), layer="below")
-    fig.add_annotation(x=x1, xref="x", y=1, yref="paper", text="provisional", showarrow=False,
+    label = "partial" if only_partial(data) else "provisional"
+    fig.add_annotation(x=x1, xref="x", y=1, yref="paper", text=label, showarrow=False,
                        xanchor="right", yanchor="bottom", font=dict(size=theme.ANNOTATION_SIZE))
 
 

@@ -11,8 +11,8 @@ from app.charts import theme
 from app.charts.common import (FLAGS, SUPPRESSED_MARK_Y, Event, add_note, axis_title,
                                base_layout, complete_periods, draw_events, excluded_periods,
                                flag_text, is_monthly, make_room_for_events, mark_provisional,
-                               measure_label_of, month_axis, period_label, series_label,
-                               single_value, with_flags, x_values, year_axis)
+                               measure_label_of, month_axis, only_partial, period_label,
+                               series_label, single_value, with_flags, x_values, year_axis)
 from etl.registry import DRUG_GROUPS
 
 
@@ -150,7 +150,10 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
         notes.append(f"No data collected by the publisher (a gap, not zero): {excluded}.")
     if data["unreliable"].any():
         notes.append("Open markers: unreliable estimate (small count), shown as published.")
-    if data["provisional"].any():
+    if data["provisional"].any() and only_partial(data):
+        notes.append("Shaded period, open markers: a partial period (the records stop before it "
+                     "ends), not a fall.")
+    elif data["provisional"].any():
         notes.append("Shaded period, open markers: provisional data, which may still change.")
     xs = data["x"].tolist()
     fig.update_layout(

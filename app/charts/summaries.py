@@ -17,7 +17,8 @@ def _fmt(value: float, measure: str | None, unit: str) -> str:
 
 def chart_summary(df: pd.DataFrame, *, color_by: str = "drug_group",
                   measure_label: str | None = None, unit: str | None = None,
-                  series_labels: Mapping[str, str] | None = None, max_series: int = 4) -> str:
+                  series_labels: Mapping[str, str] | None = None, max_series: int = 4,
+                  suppressed_by: str = "the publisher") -> str:
     """Plain sentences a screen reader can say instead of the chart: for each series the latest
     value and year, the first, and the peak; for one period, the highest and lowest; and how many
     values are suppressed."""
@@ -47,7 +48,8 @@ def chart_summary(df: pd.DataFrame, *, color_by: str = "drug_group",
             peak = part.loc[part["value"].idxmax()]
             direction = ("rose" if last["value"] > first["value"] else
                          "fell" if last["value"] < first["value"] else "was unchanged")
-            latest_flag = " (provisional)" if last["provisional"] else ""
+            latest_flag = ((" (partial year)" if "partial" in str(last.get("note") or "")
+                            else " (provisional)") if last["provisional"] else "")
             sentence = (f"{name}: {_fmt(last['value'], measure, unit)} in {last['period']}"
                         f"{latest_flag}, the latest period shown; it {direction} from "
                         f"{_fmt(first['value'], measure, unit)} in {first['period']}")
@@ -74,7 +76,7 @@ def chart_summary(df: pd.DataFrame, *, color_by: str = "drug_group",
             sentences.append(f"{period}the value is {_fmt(valued['value'].iloc[0], measure, unit)}.")
     if n_suppressed:
         sentences.append(f"{n_suppressed} value{'s are' if n_suppressed != 1 else ' is'} suppressed "
-                         "by the publisher (small counts) and not shown; they are not zero.")
+                         f"by {suppressed_by} (small counts) and not shown; they are not zero.")
     return " ".join(sentences) or "No values to describe."
 
 

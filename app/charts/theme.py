@@ -255,7 +255,43 @@ def apply_sizes(fig: go.Figure) -> go.Figure:
         if getattr(trace, "colorbar", None) is not None and trace.type == "choropleth":
             trace.colorbar.tickfont.size = TICK_SIZE
             trace.colorbar.title.font.size = LEGEND_SIZE
+    _fit_header(fig)
     return fig
+
+
+HEADER_WIDTH = 760
+"""Chart width (px) assumed for the header's legend rows: a chart in the main column at
+1280 px with the menu open."""
+
+
+def _legend_rows(fig: go.Figure, width: float = HEADER_WIDTH) -> int:
+    if fig.layout.showlegend is False:
+        return 0
+    names = [str(t.name) for t in fig.data
+             if t.name and t.showlegend is not False and t.type != "choropleth"]
+    if len(names) < 2:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        entry = 44 + 0.52 * LEGEND_SIZE * len(name)
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
+
+
+def _fit_header(fig: go.Figure) -> None:
+    """Room at the top for the title's lines and the legend's rows above the plot, so a wrapped
+    title never runs into the legend (the legend sits just above the plot, the title at the top
+    of the card), and no more than that when the page writes the title above the chart."""
+    title = fig.layout.title.text or ""
+    lines = title.count("<br>") + 1 if title else 0
+    # + the row of labels that sit on the plot's top edge ("provisional", event labels' boxes)
+    needed = 14 + lines * TITLE_SIZE * 1.35 + _legend_rows(fig) * LEGEND_SIZE * 1.75 + 24
+    current = fig.layout.margin.t
+    if current is None or needed > current:
+        # the template's 90 px fit a one-line title; a chart titled on the page needs less
+        fig.update_layout(margin=dict(t=int(needed)))
 
 
 def register_template() -> str:

@@ -26,3 +26,24 @@ def serve_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Non
 
     yield serve
     st.cache_data.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def page_links_without_navigation() -> Iterator[None]:
+    """A page file run on its own (AppTest.from_file, without dashboard.py's st.navigation)
+    cannot resolve its links to other pages: there st.page_link draws nothing instead of
+    raising. Through dashboard.py (at.switch_page) links are drawn as usual."""
+    from unittest import mock
+
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    real = st.page_link
+
+    def page_link(*args: object, **kwargs: object) -> object:
+        try:
+            return real(*args, **kwargs)
+        except StreamlitPageNotFoundError:
+            return None
+
+    with mock.patch.object(st, "page_link", page_link):
+        yield

@@ -39,3 +39,18 @@ def test_number_formats():
     assert theme.format_value(3.84, "crude_rate") == "3.8"
     assert theme.format_value(14.24, "percent") == "14.2%"
     assert theme.format_value(float("nan"), "deaths") == "not available"
+
+
+def test_a_wrapped_title_and_a_two_row_legend_get_room_at_the_top():
+    df = national_deaths()
+    long = ("Overdose deaths naming a benzodiazepine, prescription or designer, Allegheny "
+            "County, PA, 2007–2024")
+    fig = lines.time_series(df, title=long)
+    title_lines = fig.layout.title.text.count("<br>") + 1
+    assert title_lines == 2
+    legend_rows = theme._legend_rows(fig)
+    assert legend_rows >= 1
+    assert fig.layout.margin.t >= title_lines * theme.TITLE_SIZE * 1.3 + legend_rows * \
+        theme.LEGEND_SIZE * 1.7, "the legend sits below the title, not on it"
+    untitled = lines.time_series(df[df["drug_group"] == "benzodiazepines"])
+    assert untitled.layout.margin.t < 60, "a chart titled on the page gets no empty title band"

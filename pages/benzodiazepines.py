@@ -1,0 +1,198 @@
+"""Which benzodiazepines: the drugs two medical examiners name in overdose deaths (Allegheny
+County, PA; Connecticut): prescription against designer benzodiazepines over time, clonazepam
+(Klonopin) in its own view, the rise of bromazolam and etizolam, and how often fentanyl is named
+too. Two jurisdictions' records, not national figures; the views are in app/views/named.py."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.charts import bars, lines
+from app.data import content, provenance
+from app.glue import blocks, cache, layout, urlstate
+from app.views import methods
+from app.views import named as views
+
+SUPPRESSED = "suppressed here (1–9 deaths, or a count that would reveal one)"
+BY_US = {"suppressed_by": "this dashboard"}
+
+st.title("Which benzodiazepines are found in overdose deaths")
+st.markdown(content.intro("named"))
+
+tables = {name: layout.require_table(name) for name in views.NAMED_TABLES}
+rows = cache.recipe(views.combined, *tables.values())
+table_of = {str(t["geo_fips"].iloc[0]): name for name, t in tables.items()}
+places = cache.call(views.places, rows)
+labels = cache.call(views.drug_labels, rows)
+text = methods.sections(content.read_markdown("named_benzodiazepines"))
+references = content.sources()
+numbers = {i: n for n, i in enumerate(methods.cited_ids(text.values(), references), 1)}
+
+
+def show(section: str, **values: object) -> None:
+    body = content.fill(text[section], {k: str(v) for k, v in values.items()})
+    st.markdown(methods.link_citations(body, numbers, references))
+
+
+def label(drug: str) -> str:
+    return labels.get(drug, drug)
+
+
+def chart_title(title: str) -> None:
+    """Titles are page text (they wrap at any width) and go into the exports (export_title)."""
+    st.markdown(f"**{title}**")
+
+
+controls = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+with controls:
+    place = urlstate.select("Place", list(places), next(iter(places)), key="place",
+                            widget="segmented", format_func=places.get)
+    show_events = urlstate.toggle("Show events", True, key="events",
+                                  help="Label policy events (FDA warnings, CDC guidelines) on "
+                                       "the charts over time")
+    urlstate.copy_link_control()
+urlstate.show_notices()
+name = places[place]
+table = tables[table_of[place]]
+definition = str(table["definition"].iloc[0])
+caption = provenance.table_caption_text(table_of[place])
+
+# Key figures of the place's latest full year.
+year = cache.call(views.latest_full_year, rows, place)
+any_benzo = cache.call(views.count_in, rows, place, "any_benzodiazepine", year)
+designer = cache.call(views.count_in, rows, place, "any_designer", year)
+# The share with fentanyl of the last year it is published (a hidden complement hides it).
+fentanyl_year = cache.call(views.latest_year_with, rows, place, "any_benzodiazepine",
+                           "with_fentanyl") or year
+with_fentanyl = cache.call(views.count_in, rows, place, "any_benzodiazepine", fentanyl_year,
+                           "with_fentanyl")
+benzo_that_year = cache.call(views.count_in, rows, place, "any_benzodiazepine", fentanyl_year)
+top = cache.call(views.top_drugs, rows, place, year, 8)
+shown_top = top[top["value"].notna()]
+classes = cache.call(views.class_series, rows, place)
+
+
+def count_words(value: float | None) -> str:
+    return "1–9 (suppressed)" if value is None else f"{value:,.0f}"
+
+
+def percent_words(value: float | None) -> str:
+    return "not shown (a count is suppressed)" if value is None else f"{value:.0f}%"
+
+
+sections = []
+
+
+def events_for(plotted) -> list[dict[str, object]]:
+    if not show_events or plotted.empty:
+        return []
+    return content.chart_events(int(plotted["year"].min()), int(plotted["year"].max()))
+
+
+def years_of(plotted) -> str:
+    first, last = int(plotted["year"].min()), int(plotted["year"].max())
+    return f"{first}–{last}" if first != last else str(first)
+
+
+# The first screen: prescription against designer benzodiazepines beside the key figures.
+title = (f"Overdose deaths naming a benzodiazepine, prescription or designer, {name}, "
+         f"{years_of(classes)}")
+chart_column, figures_column = st.columns([2.4, 1], gap="medium")
+with chart_column:
+    chart_title(title)
+    sections.append(blocks.chart_block(
+        cache.figure(lines.time_series, classes, color_by="drug", series_labels=labels,
+                     suppressed_label=SUPPRESSED, events=events_for(classes)),
+        classes, caption, key="named_classes", export_title=title,
+        summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
+with figures_column:
+    layout.labelled_metric(f"Deaths naming a benzodiazepine, {name}, {year}",
+                           count_words(any_benzo))
+    layout.labelled_metric(f"…naming a designer benzodiazepine, {year}",
+                           percent_words(views.share_percent(designer, any_benzo)))
+    layout.labelled_metric(f"…naming fentanyl too, {fentanyl_year}",
+                           percent_words(views.share_percent(with_fentanyl, benzo_that_year)))
+    if len(shown_top):
+        layout.labelled_metric(f"Most often named, {year}",
+                               label(str(shown_top["drug"].iloc[0])))
+    layout.key_figures_note(classes[classes["year"] <= year])
+
+show("scope")
+show("counting")
+designer_first = classes[(classes["drug"] == "any_designer") & (classes["value"] >= 10)]
+show("classes", place=name, designer_first_year=int(designer_first["year"].min())
+     if len(designer_first) else "no year yet")
+
+# 2. Clonazepam (Klonopin), or any named drug, in both places.
+st.subheader("Clonazepam (Klonopin)", anchor="clonazepam")
+drug_choices = cache.call(views.drug_options, rows)
+drug = urlstate.select("Named drug", drug_choices, views.CLONAZEPAM
+                       if views.CLONAZEPAM in drug_choices else drug_choices[0], key="drug",
+                       format_func=label)
+one = cache.call(views.drug_series, rows, drug)
+latest_clonazepam = cache.call(views.count_in, rows, place, views.CLONAZEPAM, year)
+show("clonazepam", latest_year=year, place=name,
+     clonazepam_latest=count_words(latest_clonazepam))
+title = f"Overdose deaths naming {label(drug).lower()}, by place, {years_of(one)}"
+chart_title(title)
+sections.append(blocks.chart_block(
+    cache.figure(lines.time_series, one, color_by="geo_name", suppressed_label=SUPPRESSED,
+                 events=events_for(one)),
+    one, " ".join(provenance.table_caption_text(t) for t in views.NAMED_TABLES),
+    key="named_drug", export_title=title, summary_kwargs={"color_by": "geo_name", **BY_US}))
+st.caption("The two places count differently (see above): compare each line's trend, not their "
+           "levels.")
+
+# 3. The rise of bromazolam and etizolam (or other designer drugs).
+show("designer_rise")
+designer_choices = cache.call(views.designer_options, rows, place)
+default_designer = [d for d in views.WATCHED_DESIGNER if d in designer_choices]
+chosen = urlstate.multiselect("Designer benzodiazepines", designer_choices, default_designer,
+                              key="designer", format_func=label, max_selections=6)
+if chosen:
+    rise = cache.call(views.designer_series, rows, place, tuple(chosen))
+    title = f"Overdose deaths naming designer benzodiazepines, {name}, {years_of(rise)}"
+    chart_title(title)
+    sections.append(blocks.chart_block(
+        cache.figure(lines.time_series, rise, color_by="drug", series_labels=labels,
+                     suppressed_label=SUPPRESSED, events=events_for(rise)),
+        rise, caption, key="named_designer", export_title=title,
+        summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
+else:
+    st.info("Choose at least one designer benzodiazepine to draw its deaths.",
+            icon=":material/info:")
+
+# 4. With fentanyl.
+split = cache.call(views.fentanyl_split, rows, place)
+show("fentanyl", fentanyl_year=fentanyl_year, place=name,
+     fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
+     with_fentanyl=count_words(with_fentanyl), any_benzo=count_words(benzo_that_year))
+title = (f"Overdose deaths naming a benzodiazepine, with and without fentanyl, {name}, "
+         f"{years_of(split)}")
+chart_title(title)
+sections.append(blocks.chart_block(
+    cache.figure(lines.time_series, split, color_by="co_involvement",
+                 series_labels=views.CO_INVOLVEMENT, suppressed_label=SUPPRESSED,
+                 events=events_for(split)),
+    split, caption, key="named_fentanyl", export_title=title,
+    summary_kwargs={"color_by": "co_involvement", "series_labels": views.CO_INVOLVEMENT,
+                    **BY_US}))
+
+# 5. The drugs named most often in the latest full year.
+if len(top):
+    title = f"Benzodiazepines named most often in overdose deaths, {name}, {year}"
+    chart_title(title)
+    sections.append(blocks.chart_block(
+        cache.figure(bars.ranked_bar, top, label_column="drug_label",
+                     suppressed_label=SUPPRESSED),
+        top, caption, key="named_top", export_title=title))
+
+partial = classes[classes["provisional"]]
+if len(partial):
+    show("partial", place_partial=f"{name}'s", partial_year=int(partial["year"].max()))
+layout.definition_note(definition)
+with st.expander("Sources cited on this page"):
+    st.markdown(methods.reference_list(numbers, references))
+layout.newer_data_notes(*(provenance.table_source_id(t) for t in views.NAMED_TABLES))
+blocks.handout_button("Which benzodiazepines are found in overdose deaths", sections,
+                      subtitle=f"{name}: medical examiner's records, not national figures")
+layout.get_help_box()

@@ -1,0 +1,97 @@
+"""pages/benzodiazepines.py ("Which benzodiazepines"): the named benzodiazepines of two medical
+examiners' records. The default view draws the prescription/designer chart beside its key
+figures, each chart plots exactly the processed counts, suppressed counts stay hidden, the
+partial last year is marked, the page says plainly it is two jurisdictions and not the nation,
+every control lives in the URL, and a missing table gives a clear error."""
+from __future__ import annotations
+
+import functools
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.views import named
+from tests.pages import harness
+from tests.pages.harness import (HOSTILE, assert_link_refused, assert_table_error, chart_spec,
+                                 data_without, table, text_of, traces, values)
+
+PAGE = "pages/benzodiazepines.py"
+
+
+def run_page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(harness.ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page(PAGE)
+    at.query_params.update(query or {})
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def default_run() -> AppTest:
+    return run_page()
+
+
+def test_default_view_draws_five_charts_and_says_it_is_two_places(default_run):
+    at = default_run
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 5
+    text = text_of(at, ("markdown",))
+    assert "Two places, not the nation." in text and "Neither stands for the United States." in text
+    assert "Clonazepam (Klonopin)" in text_of(at, ("subheader", "markdown"))
+
+
+def test_the_class_chart_plots_exactly_the_processed_counts(default_run):
+    allegheny = table("allegheny_named_benzodiazepines")
+    rows = allegheny[(allegheny["level"] == "group") & (allegheny["co_involvement"] == "all")]
+    lines = traces(default_run, 0)
+    for drug in named.CLASS_GROUPS:
+        label = str(rows.loc[rows["drug"] == drug, "drug_label"].iloc[0])
+        expected = rows[(rows["drug"] == drug) & ~rows["partial_period"]].sort_values("year")
+        drawn = dict(zip(values(lines[label]["x"]), values(lines[label]["y"])))
+        for year, value, hidden in zip(expected["year"], expected["value"],
+                                       expected["suppressed"]):
+            if hidden:
+                gap = drawn.get(year)
+                assert gap is None or gap != gap, f"{label} {year}: a suppressed count is drawn"
+            else:
+                assert drawn[year] == value, (label, year)
+
+
+def test_the_partial_year_is_marked_and_the_key_figures_use_the_last_full_year(default_run):
+    spec = chart_spec(default_run, 0)
+    annotations = " ".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
+    assert "partial" in annotations, "the partial year is labelled on the chart"
+    labels = [m.label for m in default_run.metric]
+    allegheny = table("allegheny_named_benzodiazepines")
+    full = int(allegheny.loc[~allegheny["partial_period"], "year"].max())
+    assert any(label.endswith(f", {full}") for label in labels), labels
+    assert any(c.value == f"Key figures: data through {full}, final."
+               for c in default_run.caption)
+
+
+def test_connecticut_by_link_and_the_drug_choice_in_the_url():
+    at = run_page({"place": "09", "drug": "alprazolam"})
+    assert not at.exception
+    assert at.button_group(key="place").value == "09"
+    assert at.selectbox(key="drug").value == "alprazolam"
+    assert any("Connecticut" in label for label in (m.label for m in at.metric))
+
+
+def test_hostile_link_falls_back_to_the_defaults_with_a_notice():
+    at = run_page({"place": HOSTILE, "drug": "<script>", "designer": "nope"})
+    assert_link_refused(at, ("markdown", "caption", "text"))
+    assert at.button_group(key="place").value == "42003"
+    assert at.selectbox(key="drug").value == named.CLONAZEPAM
+
+
+def test_a_missing_table_names_it(tmp_path, serve_data):
+    serve_data(data_without("ct_ocme_named_benzodiazepines", tmp_path))
+    at = run_page()
+    assert_table_error(at, "ct_ocme_named_benzodiazepines")
+
+
+def test_the_about_page_links_to_the_clonazepam_view():
+    at = AppTest.from_file(str(harness.ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/about.py").run()
+    links = [p for p in at.get("page_link")]
+    assert any("benzodiazepines" in p.proto.page and "Klonopin" in p.proto.label
+               for p in links), [(p.proto.page, p.proto.label) for p in links]
