@@ -12,7 +12,7 @@ from app.views import metrics
 # The other pages in reading order: lead-in id in content/intros.md -> page file stem
 # (tests/pages/test_overview.py checks the files against dashboard.py).
 LINKED_PAGES = {"opioids": "opioids", "compare": "compare", "states": "states", "who": "who",
-                "illicit_nonfatal": "illicit", "named": "benzodiazepines", "about": "about",
+                "illicit": "illicit", "nonfatal": "nonfatal", "named": "benzodiazepines", "about": "about",
                 "explorer": "explorer",
                 "presenter": "present", "methods": "methods"}
 TREND_GROUPS = ("benzodiazepines", "benzodiazepines_with_any_opioid",

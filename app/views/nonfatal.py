@@ -1,6 +1,6 @@
-"""Views of the CDC surveillance tables for the "Illicit benzodiazepines and nonfatal overdoses"
-page (and the nonfatal complement on "Who is affected"): SUDORS detected-drug deaths by state and
-for the participating jurisdictions, DOSE-SYS and DOSE-DIS nonfatal visits.
+"""Views of the CDC surveillance tables: SUDORS detected-drug deaths by state and for the
+participating jurisdictions (the "Illegal benzodiazepines" page), and DOSE-SYS and DOSE-DIS
+nonfatal visits (the "Nonfatal overdoses" page and the nonfatal complement on "Who is affected").
 
 Pure functions (no Streamlit): tidy rows in, tidy rows out for app.charts builders. SUDORS and
 DOSE rows are never combined: deaths and nonfatal visits are different things.
@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.common import exclusion_reason
 from etl.registry import PARTICIPATING_FIPS, STATE_BY_ABBR, STATE_BY_FIPS
 from etl.tidy import EXCLUDED_NOTE
 
@@ -84,6 +85,70 @@ def top_states(rows: pd.DataFrame, n: int = 3) -> list[str]:
     latest = valued[valued["year"] == valued["year"].max()]
     top = latest.sort_values(["value", "geo_name"], ascending=[False, True]).head(n)
     return [STATE_BY_FIPS[f].abbr for f in top["geo_fips"]]
+
+
+def default_states(rows: pd.DataFrame, n: int = 3) -> list[str]:
+    """The `n` states with the highest value in the latest period among those with a value in
+    every period the rows cover (every year, or every month), so a default comparison has no
+    empty years; among all states when none has them all."""
+    valued = state_rows(rows)
+    valued = valued[valued["value"].notna()]
+    if valued.empty:
+        return []
+    monthly = "month" in valued.columns and valued["month"].notna().any()
+    period = valued["year"] * 100 + (valued["month"].fillna(0) if monthly else 0)
+    valued = valued.assign(_period=period)
+    per_state = valued.groupby("geo_fips")["_period"].nunique()
+    complete = per_state[per_state == valued["_period"].nunique()].index
+    pool = valued[valued["geo_fips"].isin(complete)] if len(complete) else valued
+    latest = pool[pool["_period"] == pool["_period"].max()]
+    top = latest.sort_values(["value", "geo_name"], ascending=[False, True]).drop_duplicates(
+        "geo_fips").head(n)
+    return [STATE_BY_FIPS[f].abbr for f in top["geo_fips"]]
+
+
+def year_span_text(years: Sequence[int]) -> str:
+    """'2020', '2020–2022' or '2020, 2022'."""
+    years = sorted(int(y) for y in years)
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def missing_years(rows: pd.DataFrame, abbrs: Sequence[str], years: Sequence[int],
+                  publisher: str = "SUDORS") -> list[str]:
+    """For each chosen state, the years it has no value and why, in words: it did not report
+    (no row), the publisher excluded the year for a reason of its own (EXCLUDED_NOTE, e.g. the
+    toxicology rule), or the count is suppressed (small count)."""
+    lines = []
+    for abbr in abbrs:
+        state = STATE_BY_ABBR.get(abbr)
+        if state is None:
+            continue
+        mine = rows[rows["geo_fips"] == state.fips].set_index("year")
+        reasons: dict[str, list[int]] = {}
+        for year in years:
+            if year not in mine.index:
+                reasons.setdefault(f"did not report to {publisher}", []).append(year)
+                continue
+            row = mine.loc[year]
+            if pd.notna(row["value"]):
+                continue
+            note = str(row.get("note") or "")
+            if note.startswith(EXCLUDED_NOTE) and not bool(row.get("suppressed", False)):
+                why = exclusion_reason(note)
+                reasons.setdefault(f"not published by {publisher}, not a small count ({why})",
+                                   []).append(year)
+            else:
+                reasons.setdefault("suppressed (small count, not zero)", []).append(year)
+        parts = [f"{year_span_text(y)} {why}" for why, y in reasons.items()]
+        if parts:
+            lines.append(f"{state.name}: " + "; ".join(parts) + ".")
+    return lines
 
 
 def rows_for_states(rows: pd.DataFrame, abbrs: Sequence[str]) -> pd.DataFrame:
@@ -223,7 +288,7 @@ def year_value_text(rows: pd.DataFrame, year: int, measure: str) -> str:
     return prefix + theme.format_value(float(row["value"].iloc[0]), measure)
 
 
-# --- Views: everything one section of the illicit/nonfatal page derives from its controls -----
+# --- Views: everything one section of the SUDORS and DOSE pages derives from its controls -----
 # One function per section, so the page makes one cached call (app.glue.cache) per section and rerun
 # instead of a dozen small filters.
 
@@ -237,6 +302,7 @@ class SudorsView(NamedTuple):
     picked: pd.DataFrame  # chosen states over the years, chosen measure
     missing: list[str]  # chosen states without a value
     censored_picked: list[str]  # censored points among the picked rows
+    gaps: list[str]  # chosen states' years without a value, and why
 
 
 def sudors_view(sudors: pd.DataFrame, drug: str, measure: str, year: int,
@@ -251,7 +317,8 @@ def sudors_view(sudors: pd.DataFrame, drug: str, measure: str, year: int,
         trend=total_rows(sudors_rows(sudors, DETECTED_BENZODIAZEPINES, measure)),
         picked=picked,
         missing=missing_states(picked, states) if not picked.empty else [],
-        censored_picked=censored_points(picked, "geo_name") if not picked.empty else [])
+        censored_picked=censored_points(picked, "geo_name") if not picked.empty else [],
+        gaps=missing_years(chosen, states, sorted(int(y) for y in chosen["year"].unique())))
 
 
 class SyndromicView(NamedTuple):

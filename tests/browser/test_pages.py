@@ -73,7 +73,7 @@ OVERFLOWING_TEXT = """() => {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("url_path", [p[0] for p in page_paths() if p[0] not in TEXT_PAGES]
-                         + ["who?section=nonfatal", "who?section=ct", "illicit?section=nonfatal",
+                         + ["who?section=nonfatal", "who?section=ct",
                             "states?view=ranking"])
 def test_nothing_is_cut_on_a_1024_pixel_projector_with_the_menu_open(page, app_url, url_path):
     page.set_viewport_size({"width": 1024, "height": 768})

@@ -4,8 +4,8 @@ import pytest
 
 from app.data import content
 
-PAGE_IDS = ["overview", "opioids", "compare", "states", "who", "illicit_nonfatal", "about",
-            "methods", "explorer", "presenter"]
+PAGE_IDS = ["overview", "opioids", "compare", "states", "who", "illicit", "nonfatal", "named",
+            "about", "methods", "explorer", "presenter"]
 
 
 @pytest.mark.parametrize("page_id", PAGE_IDS)
