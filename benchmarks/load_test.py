@@ -56,6 +56,7 @@ from urllib.parse import urljoin, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.glue.warmup import ws_run  # noqa: E402 (the dashboard's own protocol client)
 from benchmarks.bench_pages import page_list  # noqa: E402
 from devtools import (CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit,  # noqa: E402
                       stop_streamlit)
@@ -310,47 +311,6 @@ async def session(browser, number: int, base: str, pages: list[tuple[str, str]],
 
 class ProtocolError(RuntimeError):
     pass
-
-
-async def ws_run(ws, page_name: str, widget_states=None, timeout: float = 60.0) -> dict[str, Any]:
-    """Ask for a script run of `page_name` (as the browser does on load and on a page switch,
-    with `widget_states` on a control change) and read ForwardMsgs until it finished."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    msg = BackMsg()
-    msg.rerun_script.page_name = page_name
-    if widget_states is not None:
-        msg.rerun_script.widget_states.CopyFrom(widget_states)
-    started = time.perf_counter()
-    await ws.send(msg.SerializeToString())
-    out: dict[str, Any] = {"bytes": 0, "exceptions": [], "errors": 0, "not_found": False,
-                           "checkboxes": [], "downloads": {}}
-    async with asyncio.timeout(timeout):
-        while True:
-            data = await ws.recv()
-            out["bytes"] += len(data)
-            fwd = ForwardMsg()
-            fwd.ParseFromString(data)
-            kind = fwd.WhichOneof("type")
-            if kind == "page_not_found":
-                out["not_found"] = True
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                element = fwd.delta.new_element
-                etype = element.WhichOneof("type")
-                if etype == "exception":
-                    out["exceptions"].append(element.exception.message[:200])
-                elif etype == "alert" and element.alert.format == element.alert.ERROR:
-                    out["errors"] += 1
-                elif etype == "checkbox" and not element.checkbox.disabled:
-                    out["checkboxes"].append(element.checkbox)
-                elif etype == "download_button" and element.download_button.url:
-                    out["downloads"][element.download_button.label] = \
-                        element.download_button.url
-            elif kind == "script_finished" and \
-                    fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                out["ms"] = (time.perf_counter() - started) * 1000
-                return out
 
 
 def toggle_states(checkboxes) -> tuple[Any, str] | None:

@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--no-restart", action="store_true",
                        help="leave a process that died out instead of restarting it")
     serve.add_argument("--app", default=APP, help=f"the Streamlit script (default: {APP})")
+    serve.add_argument("--no-warm", action="store_true",
+                       help="do not warm each process (every page once) as soon as it is healthy")
 
     apps = sub.add_parser("apps", help="only the Streamlit processes, for a remote balancer")
     apps.add_argument("--processes", type=int, default=cores)
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_apps(servers, args.address, restart=not args.no_restart, app=args.app)
     backend_port = args.port + 100 if args.backend_port is None else args.backend_port
     return run_serve(args.processes, args.port, address=args.address, backend_port=backend_port,
-                     stats_port=args.stats_port, restart=not args.no_restart, app=args.app)
+                     stats_port=args.stats_port, restart=not args.no_restart, app=args.app,
+                     warm=not args.no_warm)
 
 
 if __name__ == "__main__":

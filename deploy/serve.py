@@ -131,8 +131,17 @@ def wait_healthy(pairs: list[tuple[Server, Child]], stop: threading.Event,
             stop.wait(0.3)
 
 
+def _warm_when_healthy(server: Server, child: Child, stop: threading.Event) -> None:
+    """A restarted process is warmed too, once its health check answers again."""
+    try:
+        wait_healthy([(server, child)], stop)
+    except DeployError:
+        return  # it died again: the supervisor restarts it, and warms that one
+    warm_process(server)
+
+
 def supervise(pairs: list[tuple[Server, Child]], stop: threading.Event, *, restart: bool,
-              balancer: Child | None = None) -> int:
+              balancer: Child | None = None, warm: bool = True) -> int:
     """Watch the processes until `stop` is set: restart a Streamlit process that exited (or
     leave it out when `restart` is False); a balancer that exits ends the run with its code."""
     while not stop.wait(POLL_EVERY):
@@ -149,6 +158,9 @@ def supervise(pairs: list[tuple[Server, Child]], stop: threading.Event, *, resta
                 "the balancer sends it readers again once its health check passes")
             child.start()
             announce({"restarted": child.name, "pid": child.proc.pid})
+            if warm:
+                threading.Thread(target=_warm_when_healthy, args=(server, child, stop),
+                                 daemon=True).start()
     return 0
 
 
@@ -181,6 +193,8 @@ def run_apps(servers: list[Server], bind_address: str, *, restart: bool = True,
         for _, child in pairs:
             child.start()
         wait_healthy(pairs, stop)
+        for server, _ in pairs:
+            warm_process(server)
         announce({"ready": True, "servers": [
             {"name": s.name, "address": s.address, "pid": c.proc.pid} for s, c in pairs]})
         return supervise(pairs, stop, restart=restart)
@@ -192,10 +206,33 @@ def run_apps(servers: list[Server], bind_address: str, *, restart: bool = True,
         _stop_all([c for _, c in pairs])
 
 
+def warm_process(server: Server) -> None:
+    """Warm one healthy process in the background: every page's default view runs once
+    (app.glue.warmup), while the process already accepts readers."""
+    from app.glue import warmup  # noqa: PLC0415 (imports Streamlit, only when warming)
+
+    host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "*") else server.host
+    started = time.monotonic()
+
+    def done(result: object) -> None:
+        if isinstance(result, Exception):
+            log(f"{server.name}: warm-up failed ({type(result).__name__}: {result}); its pages "
+                "are computed at their first visit instead")
+            return
+        pages = result if isinstance(result, list) else []
+        announce({"warm": server.name, "seconds": round(time.monotonic() - started, 1),
+                  "pages": len(pages), "problems": [p["page"] for p in pages
+                                                    if p.get("exceptions") or p.get("errors")]})
+
+    warmup.warm_in_thread(f"http://{host}:{server.port}", done=done)
+
+
 def serve(processes: int, port: int, *, address: str = "*", backend_port: int = 0,
-          stats_port: int | None = None, restart: bool = True, app: str = APP) -> int:
+          stats_port: int | None = None, restart: bool = True, app: str = APP,
+          warm: bool = True) -> int:
     """`processes` Streamlit processes on 127.0.0.1 (ports from `backend_port` on, or free ones
-    when 0) behind HAProxy on `address`:`port`; returns the exit code."""
+    when 0) behind HAProxy on `address`:`port`; returns the exit code. `warm`: warm each process
+    as soon as it is healthy (app.glue.warmup), beside the readers, not before them."""
     haproxy = haproxy_path()
     if haproxy is None:
         log(f"error: haproxy not found; {INSTALL_HINT}")
@@ -222,6 +259,9 @@ def serve(processes: int, port: int, *, address: str = "*", backend_port: int = 
         for _, child in pairs:
             child.start()
         wait_healthy(pairs, stop)
+        if warm:
+            for server, _ in pairs:
+                warm_process(server)
         balancer.start()
         public = f"http://{'127.0.0.1' if address in ('*', '0.0.0.0') else address}:{port}"
         _wait_listening(public, balancer, stop)
@@ -232,7 +272,7 @@ def serve(processes: int, port: int, *, address: str = "*", backend_port: int = 
                   "haproxy_pid": balancer.proc.pid,
                   "servers": [{"name": s.name, "address": s.address, "pid": c.proc.pid}
                               for s, c in pairs]})
-        return supervise(pairs, stop, restart=restart, balancer=balancer)
+        return supervise(pairs, stop, restart=restart, balancer=balancer, warm=warm)
     except DeployError as err:
         log(f"error: {err}")
         return 1

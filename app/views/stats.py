@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import gamma
 
 NORMAL_FROM = 100
 
 
 def rate_interval(deaths: pd.Series, rate: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Lower and upper 95% limits for `rate` based on `deaths`; NA where either is missing."""
+    # Imported here: scipy.stats takes ~1 s to import, and only the rate view needs it (not
+    # the first visit of every page that imports the headline metrics).
+    from scipy.stats import gamma
+
     d = pd.to_numeric(deaths, errors="coerce").astype("float64")
     r = pd.to_numeric(rate, errors="coerce").astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
