@@ -79,3 +79,11 @@ def test_category_bar_grouped_by_sex():
     fig = bars.category_bar(df, "age_group", color_by="sex", orientation="v")
     assert {t.name for t in fig.data} == {"Female", "Male"}
     assert COUNT_UNIT in fig.layout.yaxis.title.text
+
+
+def test_ranked_bar_makes_room_for_a_wrapped_title_above_its_top_axis():
+    short = bars.ranked_bar(state_rates(), title="Rates")
+    long = bars.ranked_bar(state_rates(), title="Benzodiazepines: crude death rate per 100,000 "
+                                                "population, by state, 2020")
+    assert "<br>" in long.layout.title.text
+    assert long.layout.margin.t == short.layout.margin.t + 26
