@@ -50,12 +50,10 @@ DEMOGRAPHIC_LABELS = {"sex": "Sex", "age_group": "Age group",
 NO_SPLIT = "none"
 SPLIT_JOIN = "_by_"
 CHART_LABELS = {"line": "Line", "bar": "Bars", "map": "Map"}
-ROW_COLUMN_ORDER = ["geo_name", "drug_group", "period_type", "year", "month", "sex", "age_group",
-                    "race_ethnicity", "measure", "value", "unit", "suppressed", "unreliable",
-                    "provisional", "predicted", "censored", "note", "definition"]
-"""Display order of the rows table: what a reader scans first; the remaining columns follow."""
 MAX_LINE_SERIES = 12
 MAX_BARS = 60
+"""Beyond these, one chart would be unreadable: lines are drawn highlighted, as small multiples
+or ranked, bars ranked and cut to the highest MAX_BARS (app.views.explorer_output)."""
 SUPPRESS_MAX = 9
 """Counts from 1 to this are suppressed in the Connecticut view (CDC's sub-national rule)."""
 CATALOGUE_COLUMNS = ["measure", "drug_group", "geo_level", "geo_fips", "geo_name",
@@ -381,12 +379,6 @@ def parquet_bytes(rows: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     rows.to_parquet(buffer, index=False, engine="pyarrow")
     return buffer.getvalue()
-
-
-def row_column_order(rows: pd.DataFrame) -> list[str]:
-    """Every column of the rows, the ones a reader scans first in front."""
-    first = [c for c in ROW_COLUMN_ORDER if c in rows.columns]
-    return first + [c for c in rows.columns if c not in first]
 
 
 def download_name(table: str, kind: str) -> str:
