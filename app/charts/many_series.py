@@ -16,12 +16,14 @@ from plotly.subplots import make_subplots
 from app.charts import lines, theme
 from app.charts.common import (add_note, axis_title, base_layout, complete_periods, draw_events,
                                flag_text, is_monthly, make_room_for_events, measure_label_of,
-                               month_axis, period_label, series_label, single_value,
-                               with_flags, x_values, year_axis)
+                               month_axis, period_label, series_label, single_value, with_flags,
+                               x_values, year_axis)
 
 CONTEXT_COLOR = "#C8C8C8"
 """The lines behind the highlighted ones: light enough to recede, still visible on white."""
 CONTEXT_WIDTH = 1.5
+HIGHLIGHT_HEIGHT = theme.CHART_HEIGHT + 80
+"""px: the legend may take two rows above the plot, and events the top of the y axis."""
 FACET_HEIGHT = 150
 """Pixels per row of small multiples (panel and its title)."""
 
@@ -39,11 +41,13 @@ def highlight_lines(df: pd.DataFrame, color_by: str, highlighted: Sequence[str],
                     title: str | None = None, events: Sequence[object] | None = None,
                     series_labels: Mapping[str, str] | None = None,
                     style_overrides: Mapping[str, theme.SeriesStyle] | None = None,
-                    context_label: str = "other series") -> go.Figure:
+                    context_label: str = "series", legend_title: str | None = None
+                    ) -> go.Figure:
     """The `highlighted` values of `color_by` drawn as `lines.time_series` draws them (colour,
     legend, flags, in the order given), every other series as a thin light-grey line behind
     them with one legend entry for all ("Other 46 series" with `context_label`) and a hover of
-    its own. With nothing highlighted, every series is grey."""
+    its own. `legend_title`: why these are in colour ("Highest in 2020:"), so the chart says it
+    wherever it goes. With nothing highlighted, every series is grey."""
     keys = list(dict.fromkeys(df[color_by]))
     chosen = [k for k in highlighted if k in keys]
     rest = [k for k in keys if k not in chosen]
@@ -54,10 +58,11 @@ def highlight_lines(df: pd.DataFrame, color_by: str, highlighted: Sequence[str],
         order = {k: i for i, k in enumerate(chosen)}
         front = front.sort_values(color_by, key=lambda s: s.map(order), kind="stable")
         fig = lines.time_series(front, color_by=color_by, title=title, events=[],
-                                series_labels=series_labels, style_overrides=styles)
+                                series_labels=series_labels, style_overrides=styles,
+                                height=HIGHLIGHT_HEIGHT)
     else:
         fig = lines.time_series(df, color_by=color_by, title=title, events=[],
-                                series_labels=series_labels)
+                                series_labels=series_labels, height=HIGHLIGHT_HEIGHT)
         fig.data, fig.layout.annotations = (), ()  # its notes were about coloured lines
         rest = keys
     everything, monthly = _prepared(df)
@@ -83,6 +88,9 @@ def highlight_lines(df: pd.DataFrame, color_by: str, highlighted: Sequence[str],
     # time_series fixed no y range (no events); with events, make room above every line.
     draw_events(fig, events, monthly)
     legend = [series_label(color_by, k, series_labels) for k in chosen]
+    if legend_title:
+        fig.update_layout(legend_title_text=legend_title)
+        legend.insert(0, legend_title)
     _room_for_legend(fig, legend + ([f"Other {len(rest)} {context_label}"] if rest else []))
     return theme.apply_sizes(make_room_for_events(fig))
 

@@ -65,6 +65,12 @@ def test_grey_lines_keep_their_gaps_and_the_axes_hold_them_all():
     assert fig.layout.xaxis.range == (2009.5, 2020.5)
 
 
+def test_the_legend_title_says_why_these_are_in_colour():
+    fig = many_series.highlight_lines(state_series(), "geo_name", ["Alaska"],
+                                      legend_title="Highest in 2020:")
+    assert fig.layout.legend.title.text == "Highest in 2020:"
+
+
 def test_with_nothing_highlighted_every_series_is_grey():
     fig = many_series.highlight_lines(state_series(5), "geo_name", [])
     assert len(fig.data) == 5 and {t.line.color for t in fig.data} == {many_series.CONTEXT_COLOR}
