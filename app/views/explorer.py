@@ -40,6 +40,8 @@ MEASURE_PREFERENCE = ("deaths", "age_adjusted_rate", "crude_rate", "visit_rate",
 GEO_LABELS = {"nation": "United States", "state": "States",
               "participating_jurisdictions": "All participating jurisdictions combined",
               "city": "Cities"}
+GEO_CHOICE_LABELS = {**GEO_LABELS, "participating_jurisdictions": "All jurisdictions combined"}
+"""Place names in the Place control, short enough for its box at 1024 px."""
 GEO_PREFERENCE = ("nation", "participating_jurisdictions", "state", "city")
 PERIOD_LABELS = {"year": "Annual", "12_month_ending": "12 months ending each month",
                  "month": "Monthly"}
@@ -147,6 +149,24 @@ def ordered_tables(available: Sequence[str]) -> list[str]:
     """The manifest's tables, the usual starting points first."""
     known = [t for t in TABLE_ORDER if t in available]
     return known + sorted(t for t in available if t not in known)
+
+
+TABLE_CHOICE_MAX = 61
+"""Characters of a table's name in its closed selectbox: what fits at 1024 px with the menu
+open. A longer title is cut before its coverage (", states 2010–2020 and …"): the year slider
+and the source lines say the coverage."""
+
+
+def table_choice_label(name: str) -> str:
+    """A table's name for the Table control: its title, without the coverage part after the
+    first comma where the whole would not fit (TABLE_CHOICE_MAX)."""
+    label = table_label(name)
+    if len(label) <= TABLE_CHOICE_MAX:
+        return label
+    short = label.split(", ")[0]
+    if name == OCME_TABLE:
+        short = f"{short} (records counted)"
+    return short if len(short) <= TABLE_CHOICE_MAX else short[:TABLE_CHOICE_MAX - 1] + "…"
 
 
 def table_label(name: str) -> str:

@@ -13,15 +13,14 @@ from typing import NamedTuple
 import pandas as pd
 
 from app.charts import summaries
-from app.charts.common import AGE_ORDER, SEX_LABELS, period_label
+from app.charts.common import AGE_ORDER, SEX_LABELS, period_label, wrap_title
 from app.charts.summaries import DISPLAY_COLUMNS
 from app.data import provenance, tables
 from app.views import citations
 from app.views.explorer import (BAR_CATEGORY_PRIORITY, GEO_LABELS, NO_SPLIT, PERIOD_LABELS,
                                 Selection, drug_label, measure_label, split_dims, split_label,
                                 table_label, text, value_label)
-from etl.registry import STATE_BY_FIPS
-
+from etl.registry import STATE_BY_ABBR, STATE_BY_FIPS
 
 # --- what the rows hold ----------------------------------------------------------------------
 
@@ -245,14 +244,26 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def place_text(selection: Selection, rows: pd.DataFrame) -> str:
+TITLE_PLACES = {"participating_jurisdictions": ("participating jurisdictions combined",
+                                                "all jurisdictions")}
+"""A place level in a title (full, short), where the rows' own name is long ("All DOSE
+participating jurisdictions (changes over time)"; the rows grid and the source lines keep it)."""
+TITLE_LINES = 2
+"""At most this many lines of a title (app.charts.common.wrap_title): plotly.js places a third
+line above the chart's card."""
+TITLE_PERIODS = {"12_month_ending": "12-month periods", "month": "monthly"}
+
+
+def place_text(selection: Selection, rows: pd.DataFrame, *, short: bool = False) -> str:
     """The chart's place in words: one place by name, a few chosen states by name, else "by
-    state" (or the level's own words)."""
+    state" (or the level's own words); `short`: fewer words for a title that would not fit."""
     names = list(dict.fromkeys(rows["geo_name"].astype(str))) if len(rows) else []
+    if selection.geo in TITLE_PLACES:
+        return TITLE_PLACES[selection.geo][short]
     if len(names) == 1:
         return names[0]
     if selection.geo == "state":
-        if selection.states and len(names) <= 3:
+        if selection.states and len(names) <= 3 and not short:
             return ", ".join(names)
         return f"{len(names)} states" if selection.states else "by state"
     if selection.geo == "city":
@@ -260,9 +271,23 @@ def place_text(selection: Selection, rows: pd.DataFrame) -> str:
     return GEO_LABELS.get(selection.geo, selection.geo)
 
 
+MEASURE_WORDS = {("visits", "ED visits"): "number of nonfatal ED visits",
+                 ("visits", "hospitalizations"): "number of nonfatal hospitalizations"}
+"""A measure whose label names two units ("Number of nonfatal ED visits or hospitalizations"),
+in the words of one of them."""
+
+
 def measure_words(measure: str, unit: str) -> str:
     """The measure with its unit, said once: "number of deaths", "crude death rate per 100,000
-    population", "nonfatal visit rate (ED visits per 100,000 population)"."""
+    population", "ED visits per 100,000 population", "resident population (persons)"."""
+    if (measure, unit) in MEASURE_WORDS:
+        return MEASURE_WORDS[measure, unit]
+    for side in ("lower", "upper"):
+        limit = f", {side} 95% confidence limit"
+        if unit.endswith(limit):  # a rate's confidence limit: say the rate, then which limit
+            base = unit.removesuffix(limit)
+            rate = "age_adjusted_rate" if base.endswith("age-adjusted") else "crude_rate"
+            return f"{measure_words(rate, base)}, {side} 95% limit"
     label = _lower_first(measure_label(measure))
     if not unit or unit.lower() in label.lower():
         return label
@@ -271,8 +296,8 @@ def measure_words(measure: str, unit: str) -> str:
             unit = unit.removesuffix(f", {kind}")
     if unit.startswith("deaths per ") and "death" in label:
         return f"{label} {unit.removeprefix('deaths ')}"
-    if measure == "percent":
-        return unit
+    if measure == "percent" or " per " in unit:
+        return unit  # "percent of overdose deaths", "ED visits per 100,000 population"
     return f"{label} ({unit})"
 
 
@@ -284,22 +309,44 @@ def chart_title(selection: Selection, rows: pd.DataFrame, split: str, *,
     2019"."""
     present = set(rows["drug_group"])
     drugs = [drug_label(d) for d in selection.drugs if d in present]
-    drug_words = ", ".join(drugs) if len(drugs) <= 3 else f"{len(drugs)} drug groups"
     units = list(dict.fromkeys(rows["unit"].astype(str)))
     what = measure_words(selection.measure, units[0] if len(units) == 1 else "")
     if period is None:
         lo, hi = int(rows["year"].min()), int(rows["year"].max())
         period = str(lo) if lo == hi else f"{lo}–{hi}"
         if selection.period != "year":
-            period = f"{PERIOD_LABELS.get(selection.period, selection.period).lower()}, {period}"
-    parts = [f"{drug_words}: {what}", place_text(selection, rows), period]
+            period = f"{TITLE_PERIODS.get(selection.period, selection.period)}, {period}"
+    rest = []
     if selection.split != NO_SPLIT:
-        parts.append("by " + split_label(split).lower().replace("hispanic", "Hispanic"))
+        rest.append("by " + split_label(split).lower().replace("hispanic", "Hispanic"))
     fixed = fixed_demographics(rows, split)
     if fixed:
-        parts.append(fixed)
-    title = ", ".join(parts)
-    return f"{title} — {provenance.definition_label(definition)}" if definition else title
+        rest.append(fixed)
+    suffix = f" — {provenance.definition_label(definition)}" if definition else ""
+    # Most detailed first; the first that fits in TITLE_LINES. What the shorter ones leave out
+    # the chart says anyway: the legend the drug groups and the split's groups, the time axis
+    # and hover the kind of period ("12 months ending …").
+    title = ""
+    years = period.rsplit(", ", 1)[-1]
+    for short, many_drugs, split_words, kind in ((False, 3, True, True), (True, 3, True, True),
+                                                 (True, 1, True, True), (True, 1, False, True),
+                                                 (True, 1, False, False)):
+        drug_words = ", ".join(drugs) if len(drugs) <= many_drugs else f"{len(drugs)} drug groups"
+        parts = [f"{drug_words}: {what}", place_text(selection, rows, short=short),
+                 period if kind else years, *(rest if split_words else [])]
+        title = ", ".join(parts) + suffix
+        if wrap_title(title).count("<br>") < TITLE_LINES:
+            break
+    return title
+
+
+def chart_titles(selection: Selection, parts: Sequence[pd.DataFrame], split: str,
+                 periods: Sequence[str | None]) -> list[str]:
+    """The titles of a view's charts (one per definition and unit), each naming its definition
+    where the title would otherwise be another chart's too."""
+    plain = [chart_title(selection, p, split, period=q) for p, q in zip(parts, periods)]
+    return [chart_title(selection, p, split, period=q, definition=str(p["definition"].iloc[0]))
+            if plain.count(t) > 1 else t for p, q, t in zip(parts, periods, plain)]
 
 
 # --- many series ---------------------------------------------------------------------------------
@@ -375,16 +422,24 @@ def highlight_keys(many: ManyPlan, chosen: Sequence[str]) -> list[str]:
     return [k for k in chosen if k in many.names]
 
 
-def highlight_text(many: ManyPlan, chosen: Sequence[str], noun: str = "series") -> str:
-    """What the colours of a highlighted chart mean: which series, why them, how many grey
-    (`noun`: what the series are, "states")."""
+def series_noun(many: ManyPlan, geo: str) -> str:
+    """What the crowded series are: "states" when each is one state (keyed by its postal
+    abbreviation), else "series"."""
+    return "states" if geo == "state" and all(k in STATE_BY_ABBR for k in many.names) \
+        else "series"
+
+
+def highlight_help(many: ManyPlan, noun: str = "series") -> str:
+    """The Highlight control's help: what is in colour, what the default is, what grey is."""
+    return text("highlight_help", noun=noun, limit=MAX_HIGHLIGHT,
+                n=min(HIGHLIGHT_COUNT, len(many.ranking)), latest=many.latest)
+
+
+def highlight_legend(many: ManyPlan, chosen: Sequence[str]) -> str | None:
+    """The legend's title of a highlighted chart: why these series are in colour."""
     shown = highlight_keys(many, chosen)
-    rest = f"{len(many.names) - len(shown)} {noun}"
-    if not shown:
-        return text("highlight_none", limit=MAX_HIGHLIGHT)
-    if shown == many.ranking[:HIGHLIGHT_COUNT]:
-        return text("highlight_default", n=len(shown), latest=many.latest, rest=rest)
-    return text("highlight_chosen", n=len(shown), rest=rest)
+    return f"Highest in {many.latest}:" if shown and shown == many.ranking[:HIGHLIGHT_COUNT] \
+        else None
 
 
 def multiples_text(many: ManyPlan) -> str:

@@ -109,8 +109,22 @@ def test_chart_title_names_drugs_measure_unit_place_and_period():
     assert title == ("Benzodiazepines: number of deaths, United States, 2018–2020, by sex — "
                      + DEFINITIONS["ucd_overdose"].label)
     monthly = selection(period="12_month_ending")
-    assert "12 months ending each month, 2018–2020" in explorer_output.chart_title(
+    assert "12-month periods, 2018–2020" in explorer_output.chart_title(
         monthly, explorer.filter_rows(tiny(), selection()), "none")
+
+
+def test_chart_titles_name_the_definition_only_where_two_would_read_alike():
+    frame = tiny()
+    both = explorer.filter_rows(frame, selection(drugs=("benzodiazepines", "alcohol")))
+    parts = [both[both["definition"] == d] for d in ("ucd_overdose", "mcd_alcohol_any")]
+    sel = selection(drugs=("benzodiazepines", "alcohol"))
+    assert explorer_output.chart_titles(sel, parts, "none", [None, None]) == [
+        "Benzodiazepines: number of deaths, United States, 2018–2020",
+        "Alcohol (any alcohol-involved death): number of deaths, United States, 2018–2020"]
+    same = [parts[0], parts[0].assign(definition="mcd_overdose")]
+    titles = explorer_output.chart_titles(sel, same, "none", ["2020", "2020"])
+    assert titles[0].endswith(DEFINITIONS["ucd_overdose"].label)
+    assert titles[1].endswith(DEFINITIONS["mcd_overdose"].label)
 
 
 @pytest.mark.parametrize(("measure", "unit", "words"), [
@@ -120,9 +134,11 @@ def test_chart_title_names_drugs_measure_unit_place_and_period():
     ("age_adjusted_rate", "deaths per 100,000 population, age-adjusted",
      "age-adjusted death rate per 100,000 population"),
     ("percent", "percent of overdose deaths", "percent of overdose deaths"),
-    ("visit_rate", "ED visits per 100,000 population",
-     "nonfatal visit rate (ED visits per 100,000 population)"),
+    ("visit_rate", "ED visits per 100,000 population", "ED visits per 100,000 population"),
     ("population", "persons", "resident population (persons)"),
+    ("visits", "hospitalizations", "number of nonfatal hospitalizations"),
+    ("rate_lower_95", "deaths per 100,000 population, age-adjusted, lower 95% confidence limit",
+     "age-adjusted death rate per 100,000 population, lower 95% limit"),
 ])
 def test_measure_words_say_the_unit_once(measure, unit, words):
     assert explorer_output.measure_words(measure, unit) == words
@@ -136,7 +152,7 @@ def wonder_states(year_range=(2010, 2020)) -> tuple[explorer.Selection, pd.DataF
 
 
 def test_many_plan_ranks_states_by_their_latest_value():
-    sel, rows = wonder_states()
+    _, rows = wonder_states()
     plan = explorer_output.line_plan(rows, "none", ["benzodiazepines"])
     assert plan.n_series == 51 > explorer.MAX_LINE_SERIES
     many = explorer_output.many_plan(plan)
@@ -160,15 +176,21 @@ def test_many_plan_of_combined_series_gets_slug_keys():
     assert many.names["connecticut-female"] == "Connecticut · Female"
 
 
-def test_highlight_and_multiples_texts():
+def test_highlight_help_legend_and_multiples_texts():
     _, rows = wonder_states()
     many = explorer_output.many_plan(explorer_output.line_plan(rows, "none", ["benzodiazepines"]))
     default = many.ranking[:explorer_output.HIGHLIGHT_COUNT]
-    assert explorer_output.highlight_text(many, default, "states").startswith(
-        "In colour: the 5 highest in 2020; in light grey: the other 46 states.")
-    assert "the 2 chosen" in explorer_output.highlight_text(many, ["CT", "MA"], "states")
-    assert "Every series is grey" in explorer_output.highlight_text(many, [])
+    assert explorer_output.series_noun(many, "state") == "states"
+    assert "the 5 highest in 2020" in explorer_output.highlight_help(many, "states")
+    assert explorer_output.highlight_legend(many, default) == "Highest in 2020:"
+    assert explorer_output.highlight_legend(many, ["CT", "MA"]) is None
+    assert explorer_output.highlight_legend(many, []) is None
     assert explorer_output.multiples_text(many).startswith("24 of 51 series")
+    combined = explorer_output.many_plan(explorer_output.line_plan(
+        explorer.filter_rows(tiny(), selection(geo="state", split="sex")), "sex",
+        ["benzodiazepines"]))
+    assert explorer_output.series_noun(combined, "state") == "series"
+    assert explorer_output.multiples_text(combined).startswith("One panel per series (4)")
 
 
 def test_ranked_bars_name_every_varying_column_and_drop_a_mixed_drug_column():
@@ -213,3 +235,25 @@ def test_references_carry_the_view_and_the_processed_file():
     notes = " ".join(refs[0].notes)
     assert "View: Number of deaths; Benzodiazepines" in notes
     assert info["file"] in notes and info["sha256"] in notes
+
+
+def test_every_title_of_every_table_fits_two_lines():
+    """For each table, measure, place level, period and split with its first drug group, the
+    chart title wraps to at most two lines (plotly.js puts a third above the card)."""
+    from app.charts.common import wrap_title
+    long = []
+    for name in explorer.explorable_tables(manifest()["tables"]):
+        rows_all = explorer.tidy_rows(table(name), name)
+        cat = explorer.catalogue_of(rows_all)
+        combos = cat[["measure", "geo_level", "period_type", "split"]].drop_duplicates()
+        for measure, geo, period, split in combos.itertuples(index=False):
+            drugs = explorer.drug_options_of(cat, measure)[:1]
+            sel = selection(measure=measure, drugs=tuple(drugs), geo=geo, period=period,
+                            split=split, years=(1999, 2030))
+            rows = explorer.filter_rows(rows_all, sel)
+            parts = [rows[(rows["definition"] == d) & (rows["unit"] == u)]
+                     for d, u in explorer_output.definition_units(rows)]
+            for title in explorer_output.chart_titles(sel, parts, split, [None] * len(parts)):
+                if wrap_title(title).count("<br>") >= explorer_output.TITLE_LINES:
+                    long.append(title)
+    assert not long, long[:5]
