@@ -161,6 +161,7 @@ crowded = {i: explorer_output.many_plan(plan) for i, plan in enumerate(line_plan
 if crowded:
     noun = explorer_output.series_noun(next(iter(crowded.values())), geo)
     display, highlighted = explorer_controls.many_series_controls(list(crowded.values()), noun)
+    urlstate.show_notices()  # drawn after the others: their link values are checked here
 else:
     explorer_controls.forget("display", "highlight")
 events = content.chart_events(*selection.years) if show_events else []

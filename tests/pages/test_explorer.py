@@ -261,6 +261,15 @@ def test_the_choice_of_display_is_in_the_link_small_multiples_and_ranked():
     assert "display" not in at.query_params
 
 
+def test_a_bad_display_or_highlight_in_the_link_falls_back_with_a_notice():
+    at = run_page({**STATES_VIEW, "display": "<script>", "highlight": "CT,ZZ"})
+    assert_link_refused(at, TEXT_KINDS)
+    assert "`display`" in notices(at)[0] and "`highlight`" in notices(at)[0]
+    assert at.segmented_control(key="display").value == "highlight"
+    assert [explorer_state(a) for a in at.multiselect(key="highlight").value] == \
+        top_states(2020, 5)
+
+
 def test_bars_beyond_the_limit_are_ranked_and_counted():
     query = {"table": "sudors_state", "geo": "state", "drugs": "benzodiazepines,any_opioid",
              "chart": "bar", "year": "2023"}
