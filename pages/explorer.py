@@ -9,16 +9,18 @@ import datetime as dt
 
 import streamlit as st
 
-from app.charts import bars, lines, maps
+from app.charts import bars, lines, many_series, maps
 from app.data import content, provenance, tables
 from app.glue import blocks, cache, explorer_controls, layout, urlstate
 from app.views import explorer, explorer_output
 
-SELECT_WIDTH = 240  # px: two boxes a row at 1024 px with the menu open, three at 1280
+# Widths (px): the first screen at 1280×720 (menu open) has room for three rows of controls
+# above the chart: the table alone (its names run to ~100 characters); measure, drug groups and
+# place; chart type, years, the other filters (a popover) and the link. At 1024 px rows wrap.
+CONTROL_WIDTHS = {"measure": 230, "drugs": 260, "geo": 250, "more": 340}
 
 st.title("Data explorer")
 st.markdown(content.intro("explorer"))
-st.caption(explorer.text("controls_help"))
 
 # Controls: each one's options come from the choices before it.
 try:
@@ -30,44 +32,48 @@ if not table_names:
     st.error(f"No processed tables are listed: the data manifest in {tables.data_dir()} is "
              f"missing or empty. To fix it, {tables.REBUILD_HINT}.", icon=":material/error:")
     st.stop()
-# Layout: option names are long (tables up to ~100 characters, measures ~60), and a closed
-# selectbox cuts its value at its own width. The table gets a row of its own, measure and drug
-# groups half a row each, the place/period/split boxes SELECT_WIDTH in a row that wraps.
 table = urlstate.select("Table", table_names, explorer.DEFAULT_TABLE if explorer.DEFAULT_TABLE
                         in table_names else table_names[0], key="table",
-                        format_func=explorer.table_label)
+                        format_func=explorer.table_choice_label, help=explorer.text("controls_help"))
 layout.require_table(table)
 catalogue = explorer_controls.catalogue(table)
 
+first_row = st.container(horizontal=True, gap="small")
 measures = cache.call(explorer.measure_options_of, catalogue)
 explorer_controls.drop_stale("measure", explorer_controls.keep_choice(measures))
-measure_column, drugs_column = st.columns(2)
-with measure_column:
+with first_row:
     measure = urlstate.select("Measure", measures, measures[0], key="measure",
-                              format_func=explorer.measure_label)
-if measure in ("crude_rate", "age_adjusted_rate"):
-    st.caption(explorer.text("rate_kinds"))
+                              format_func=explorer.measure_label,
+                              width=CONTROL_WIDTHS["measure"])
 drug_choices = cache.call(explorer.drug_options_of, catalogue, measure)
 explorer_controls.drop_stale("drugs", explorer_controls.keep_choices(drug_choices))
-with drugs_column:
+with first_row:
     drugs = urlstate.multiselect("Drug groups", drug_choices,
                                  explorer.default_drugs(drug_choices), key="drugs",
-                                 format_func=explorer.drug_label)
-
-middle = st.container(horizontal=True, gap="small")
+                                 format_func=explorer.drug_label, width=CONTROL_WIDTHS["drugs"])
 geo_choices = cache.call(explorer.geo_options_of, catalogue, measure, tuple(drugs))
 explorer_controls.drop_stale("geo", explorer_controls.keep_choice(geo_choices))
-with middle:
+with first_row:
     geo = urlstate.select("Place", geo_choices, geo_choices[0], key="geo",
-                          format_func=lambda g: explorer.GEO_LABELS.get(g, g), width=SELECT_WIDTH)
+                          format_func=lambda g: explorer.GEO_CHOICE_LABELS.get(g, g),
+                          width=CONTROL_WIDTHS["geo"])
+
+# Chart type, the years, and the rest of the filters in a popover (all of them in the link).
+second_row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+chart_slot = second_row.container(width="content")
+years_slot = second_row.container(width="stretch")
+more = second_row.popover("More filters", icon=":material/tune:",
+                          help="States, period, demographic split and event lines")
+link_slot = second_row.container(width="content")
 state_choices = (cache.call(explorer.state_options_of, catalogue, measure, tuple(drugs))
                  if geo == "state" else [])
 if geo == "state":
     explorer_controls.drop_stale("states", explorer_controls.keep_choices(state_choices))
-    with middle:
+    with more:
         states = urlstate.multiselect("States", state_choices, [], key="states",
                                       format_func=explorer.state_label,
-                                      placeholder="All states with rows", width=SELECT_WIDTH)
+                                      placeholder="All states with rows",
+                                      width=CONTROL_WIDTHS["more"])
 else:
     explorer_controls.forget("states")
     states = []
@@ -75,23 +81,20 @@ fips = explorer.states_to_fips(states)
 period_choices = cache.call(explorer.period_options_of, catalogue, measure, tuple(drugs), geo,
                             fips)
 explorer_controls.drop_stale("period", explorer_controls.keep_choice(period_choices))
-with middle:
+with more:
     period = urlstate.select("Period", period_choices, period_choices[0], key="period",
                              format_func=lambda p: explorer.PERIOD_LABELS.get(p, p),
-                             disabled=len(period_choices) == 1, width=SELECT_WIDTH)
+                             disabled=len(period_choices) == 1, width=CONTROL_WIDTHS["more"])
 split_choices = cache.call(explorer.split_options_of, catalogue, measure, tuple(drugs), geo,
                            fips, period)
 explorer_controls.drop_stale("split", explorer_controls.keep_choice(split_choices))
-with middle:
+with more:
     split = urlstate.select("Split by", split_choices, split_choices[0], key="split",
                             format_func=explorer.split_label,
-                            disabled=len(split_choices) == 1, width=SELECT_WIDTH)
-
-# Chart type and "Show events" as wide as their labels, the year slider the rest of the row.
-bottom = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+                            disabled=len(split_choices) == 1, width=CONTROL_WIDTHS["more"])
 chart_choices = explorer.chart_options(geo, len(states) or len(state_choices))
 explorer_controls.drop_stale("chart", explorer_controls.keep_choice(chart_choices))
-with bottom:
+with chart_slot:
     chart = urlstate.select("Chart", chart_choices, "line", key="chart", widget="segmented",
                             format_func=explorer.CHART_LABELS.get,
                             help="Line: over the years chosen. Bars and map: one year.")
@@ -102,11 +105,11 @@ if span is None:
     st.stop()
 first, last = span
 show_events = False
-with bottom:
+with years_slot:
     if chart == "line":
         explorer_controls.forget("year")
         if first < last:
-            explorer_controls.drop_stale("years", explorer_controls.keep_span(first, last))
+            explorer_controls.follow_span("years", first, last)
             years = urlstate.year_slider("Years", range(first, last + 1), (first, last),
                                          key="years")
         else:
@@ -116,7 +119,7 @@ with bottom:
     else:
         explorer_controls.forget("years", "events")
         if first < last:
-            explorer_controls.drop_stale("year", explorer_controls.keep_year(first, last))
+            explorer_controls.follow_year("year", first, last)
             year = urlstate.year_slider("Year", range(first, last + 1), last, key="year")
         else:
             explorer_controls.forget("year")
@@ -124,10 +127,11 @@ with bottom:
             st.caption(f"Year: {first} (the only year with rows)")
         years = (year, year)
 if chart == "line":
-    with bottom:
+    with more:
         show_events = urlstate.toggle("Show events", True, key="events")
+with link_slot:
+    urlstate.copy_link_control()
 urlstate.show_notices()
-urlstate.copy_link_control()
 
 selection = explorer.Selection(measure, tuple(drugs), geo, fips, period, split,
                                (int(years[0]), int(years[1])))
@@ -148,38 +152,74 @@ if table == explorer.OCME_TABLE:
 mixed = explorer_output.mix_warning(rows)
 if mixed:
     st.warning(mixed, icon=":material/warning:")
-if chart != "line":
-    st.caption(explorer.text("snapshot", period=explorer_output.period_text(rows)))
 source_id = provenance.table_source_id(table)
-for i, (definition, unit) in enumerate(explorer_output.definition_units(rows, drugs)):
-    part = rows[(rows["definition"] == definition) & (rows["unit"] == unit)]
-    title = ", ".join(x for x in (provenance.definition_label(definition),
-                                  explorer_output.fixed_demographics(part, split)) if x)
+parts = [rows[(rows["definition"] == d) & (rows["unit"] == u)]
+         for d, u in explorer_output.definition_units(rows, drugs)]
+line_plans = [explorer_output.line_plan(p, split, drugs) for p in parts] if chart == "line" else []
+crowded = {i: explorer_output.many_plan(plan) for i, plan in enumerate(line_plans)
+           if plan.n_series > explorer.MAX_LINE_SERIES}
+if crowded:
+    noun = explorer_output.series_noun(next(iter(crowded.values())), geo)
+    display, highlighted = explorer_controls.many_series_controls(list(crowded.values()), noun)
+    urlstate.show_notices()  # drawn after the others: their link values are checked here
+else:
+    explorer_controls.forget("display", "highlight")
+events = content.chart_events(*selection.years) if show_events else []
+periods = [explorer_output.period_text(p) if chart != "line" else None for p in parts]
+if crowded and display == "ranked":  # one bar per series: its latest period
+    periods = [crowded[i].latest if i in crowded else p for i, p in enumerate(periods)]
+titles = explorer_output.chart_titles(selection, parts, split, periods)
+for i, (part, title) in enumerate(zip(parts, titles)):
+    definition = str(part["definition"].iloc[0])
     caption = provenance.source_caption_text(source_id, definition)
     summary = explorer_output.summary_text(part, split, drugs, ocme=table == explorer.OCME_TABLE)
     key = f"explorer_{chart}_{i}"
-    if chart == "line":
-        plan = explorer_output.line_plan(part, split, drugs)
-        if plan.n_series > explorer.MAX_LINE_SERIES:
-            st.info(explorer.text("too_many_series", count=plan.n_series,
-                                  limit=explorer.MAX_LINE_SERIES), icon=":material/info:")
-            continue
-        events = content.chart_events(*selection.years) if show_events else []
+    if i in crowded:
+        many = crowded[i]
+        if display == "highlight":
+            coloured = explorer_output.highlight_keys(many, highlighted)
+            fig = cache.figure(many_series.highlight_lines, many.frame, "series_key", coloured,
+                               title=title, events=events, series_labels=many.names,
+                               context_label=noun,
+                               legend_title=explorer_output.highlight_legend(many, highlighted))
+            in_colour = many.frame[many.frame["series_key"].isin(coloured)]
+            if len(in_colour):  # the sentence describes the lines in colour
+                summary = explorer_output.summary_text(in_colour, split, drugs,
+                                                       ocme=table == explorer.OCME_TABLE)
+            blocks.chart_block(fig, many.frame, caption, key, summary=summary)
+        elif display == "multiples":
+            st.caption(explorer_output.multiples_text(many))
+            facets = many.ranking[:explorer_output.MAX_FACETS]
+            shown = many.frame[many.frame["series_key"].isin(facets)]
+            fig = cache.figure(many_series.small_multiples, shown, "series_key", facets,
+                               labels=many.names, title=title)
+            blocks.chart_block(fig, shown, caption, key, summary=summary)
+        else:
+            st.caption(explorer.text("ranked_view", latest=many.latest))
+            latest = explorer_output.latest_rows(many)
+            fig = cache.figure(bars.ranked_bar, latest, label_column="series",
+                               top_n=explorer.MAX_BARS, title=title)
+            blocks.chart_block(fig, latest, caption, key)
+    elif chart == "line":
+        plan = line_plans[i]
         fig = cache.figure(lines.time_series, plan.frame, color_by=plan.color_by,
                            title=title, events=events)
         blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
     elif chart == "bar":
         plan = explorer_output.bar_plan(part, split, drugs, geo)
         if plan.n_bars > explorer.MAX_BARS:
-            st.info(explorer.text("too_many_series", count=plan.n_bars,
-                                  limit=explorer.MAX_BARS), icon=":material/info:")
-            continue
-        if plan.ranked:
+            st.caption(explorer.text("bars_capped", count=plan.n_bars, shown=explorer.MAX_BARS))
+            ranked_rows = explorer_output.ranked_bars(part, split, drugs)
+            fig = cache.figure(bars.ranked_bar, ranked_rows, label_column="series",
+                               top_n=explorer.MAX_BARS, title=title)
+            blocks.chart_block(fig, ranked_rows, caption, key, summary=summary)
+        elif plan.ranked:
             fig = cache.figure(bars.ranked_bar, plan.frame, title=title)
+            blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
         else:
             fig = cache.figure(bars.category_bar, plan.frame, plan.category,
                                color_by=plan.color_by, title=title)
-        blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
+            blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
     else:
         if not explorer_output.map_ready(part, split):
             st.info(explorer.text("map_needs_one_series"), icon=":material/info:")
@@ -190,8 +230,9 @@ for i, (definition, unit) in enumerate(explorer_output.definition_units(rows, dr
 # Every filtered row, with its flags; downloads of exactly these rows.
 st.subheader("The rows")
 st.caption(explorer.text("rows_help", rows=f"{len(rows):,}"))
-st.dataframe(rows, hide_index=True, width="stretch", key="explorer_rows",
-             column_order=explorer.row_column_order(rows))
+grid = explorer_controls.grid(table, selection)
+st.dataframe(grid, hide_index=True, width="stretch", key="explorer_rows", placeholder="",
+             column_config=explorer_controls.grid_config(grid))
 left, right = st.columns(2)
 with left:
     st.download_button("Download these rows (CSV)",
@@ -211,6 +252,8 @@ st.markdown("  \n".join(explorer_output.source_lines(source_id)))
 for definition in dict.fromkeys(rows["definition"]):
     layout.definition_note(definition)
 layout.newer_data_notes(source_id)
+if measure in ("crude_rate", "age_adjusted_rate"):
+    st.caption(explorer.text("rate_kinds"))
 caveats = provenance.source_info(source_id).get("caveats") or []
 if caveats:
     with st.expander("The source's caveats"):
@@ -221,10 +264,12 @@ with layout.on_demand("Cite and reproduce these rows", "cite_rows") as opened:
     if opened:
         st.caption(explorer.text("cite_help"))
         link = urlstate.shareable_url()
+        link = link if link.startswith("http") else ""
         st.code(explorer_output.citation_text(
-            table, selection, accessed=dt.date.today().isoformat(),
-            link=link if link.startswith("http") else "", rows=rows),
+            table, selection, accessed=dt.date.today().isoformat(), link=link, rows=rows),
             language=None, wrap_lines=True)
+        blocks.reference_formats(explorer_output.references(
+            table, selection, accessed=dt.date.today(), link=link, rows=rows), "rows")
         st.caption(explorer.text("reproduce_help"))
         table_file = tables.table_info(table).get("file") or f"{table}.parquet"
         st.code(explorer.pandas_snippet(table_file, selection,

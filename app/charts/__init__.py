@@ -1,7 +1,8 @@
 """Chart builders: a tidy DataFrame and options in, a `plotly.graph_objects.Figure` out.
 
-By kind: `lines` (time series, shares over time), `bars` (stacked, ranked, by category), `maps`
-(the state choropleth), `summaries` (the sentence and the data table under a chart), with what
+By kind: `lines` (time series, shares over time), `many_series` (too many lines for one chart:
+a few highlighted over the rest in grey, small multiples), `bars` (stacked, ranked, by category),
+`maps` (the state choropleth), `summaries` (the sentence and the data table under a chart), with what
 they share in `common`, the one look in `theme` and the offline base map in `geo`.
 
 May import: pandas, plotly, etl.registry, etl.tidy and this package; never Streamlit, app.data,

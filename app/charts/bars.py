@@ -136,8 +136,10 @@ def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None =
     if not hidden.empty:
         notes.append(f"Not shown — {suppressed_label} or not published ({len(hidden)}): "
                      + ", ".join(sorted(hidden[label_column].astype(str))) + ".")
-    # The value axis is on top: leave room for the title above its ticks and title.
-    fig.update_layout(margin=dict(r=70, t=120 if title else 70))
+    # The value axis is on top: leave room for the title (each wrapped line) above its ticks
+    # and title.
+    title_lines = (fig.layout.title.text or "").count("<br>")
+    fig.update_layout(margin=dict(r=70, t=120 + 26 * title_lines if title else 70))
     add_note(fig, notes, below_axis=False)
     return theme.apply_sizes(fig)
 

@@ -64,7 +64,7 @@ def state_map(df: pd.DataFrame, year: int | None = None, *, title: str | None = 
             locationmode="USA-states", locations=unreliable["abbr"], mode="markers",
             marker=dict(symbol="circle", size=10, color="white", line=dict(width=2.5, color="#222222")),
             name="unreliable", showlegend=False, hoverinfo="skip"))
-    fig.update_layout(geo=geo_layout(), margin=dict(l=0, r=0, t=60, b=10))
+    fig.update_layout(geo=geo_layout(), margin=dict(l=0, r=0, t=60, b=10))  # theme fits the title
     notes = []
     hidden_count = int(suppressed["suppressed"].sum())
     hidden_rate = len(suppressed) - hidden_count

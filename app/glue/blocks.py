@@ -24,7 +24,7 @@ from app.data import currency, tables
 from app.export import handout, images, restyle
 from app.glue import cache, urlstate
 from app.glue.layout import on_demand
-from app.views import reproduce
+from app.views import citations, reproduce
 
 SHOW_DATA_KEY = "show_data_"
 
@@ -97,7 +97,7 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
                                key=f"csv_{key}", on_click="ignore")
     with on_demand("Cite and reproduce this view", CITE_KEY + key) as opened:
         if opened:
-            cite_and_reproduce(plotted_df, _details(plotted_df).reproduction)
+            cite_and_reproduce(plotted_df, _details(plotted_df).reproduction, key=key)
     return handout.HandoutSection(title=export_title or restyle.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
 
@@ -111,8 +111,9 @@ def _details(plotted_df: pd.DataFrame) -> ChartDetails:
 
 
 def cite_and_reproduce(plotted_df: pd.DataFrame,
-                       found: tuple[str, str] | None = None) -> None:
-    """Citation with this view's link and today's date, and, where a plain filter of the
+                       found: tuple[str, str] | None = None, *, key: str = "view") -> None:
+    """Citation with this view's link and today's date, as text and as BibTeX and RIS (with
+    .bib and .ris downloads named after `key`, the chart's), and, where a plain filter of the
     processed table gives exactly the plotted rows (`found`: chart_extras' reproduction), the
     pandas code that does it."""
     try:
@@ -123,6 +124,8 @@ def cite_and_reproduce(plotted_df: pd.DataFrame,
     url = urlstate.shareable_url() or None
     st.markdown("**Cite**")
     st.code(reproduce.view_citation(plotted_df, manifest, url), language=None, wrap_lines=True)
+    reference_formats(reproduce.view_references(plotted_df, manifest, url, dt.date.today()),
+                      key)
     if found is not None:
         name, code = found
         st.markdown(f"**Reproduce** with the `{name}` table (Parquet download on the Data and "
@@ -132,6 +135,25 @@ def cite_and_reproduce(plotted_df: pd.DataFrame,
         st.caption("These numbers are derived from the processed tables (shares, sums or a "
                    "view of record-level data): the CSV above holds exactly what is plotted, "
                    "and the Data explorer rebuilds the underlying rows with code to match.")
+
+
+def reference_formats(references: Sequence[citations.Reference], key: str) -> None:
+    """The references as BibTeX and RIS code blocks, each with its download (.bib, .ris)."""
+    if not references:
+        return
+    bib, ris = citations.bibtex(references), citations.ris(references)
+    st.markdown("**BibTeX**")
+    st.code(bib, language=None, wrap_lines=True)
+    st.markdown("**RIS** (Zotero, EndNote, Mendeley)")
+    st.code(ris, language=None, wrap_lines=True)
+    name = _safe_filename(key)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("BibTeX (.bib)", data=bib.encode("utf-8"), file_name=f"{name}.bib",
+                           mime="application/x-bibtex", key=f"bib_{key}", on_click="ignore",
+                           icon=":material/download:")
+        st.download_button("RIS (.ris)", data=ris.encode("utf-8"), file_name=f"{name}.ris",
+                           mime="application/x-research-info-systems", key=f"ris_{key}",
+                           on_click="ignore", icon=":material/download:")
 
 
 def _reproduction(plotted_df: pd.DataFrame) -> tuple[str, str] | None:

@@ -40,6 +40,8 @@ MEASURE_PREFERENCE = ("deaths", "age_adjusted_rate", "crude_rate", "visit_rate",
 GEO_LABELS = {"nation": "United States", "state": "States",
               "participating_jurisdictions": "All participating jurisdictions combined",
               "city": "Cities"}
+GEO_CHOICE_LABELS = {**GEO_LABELS, "participating_jurisdictions": "All jurisdictions combined"}
+"""Place names in the Place control, short enough for its box at 1024 px."""
 GEO_PREFERENCE = ("nation", "participating_jurisdictions", "state", "city")
 PERIOD_LABELS = {"year": "Annual", "12_month_ending": "12 months ending each month",
                  "month": "Monthly"}
@@ -50,12 +52,10 @@ DEMOGRAPHIC_LABELS = {"sex": "Sex", "age_group": "Age group",
 NO_SPLIT = "none"
 SPLIT_JOIN = "_by_"
 CHART_LABELS = {"line": "Line", "bar": "Bars", "map": "Map"}
-ROW_COLUMN_ORDER = ["geo_name", "drug_group", "period_type", "year", "month", "sex", "age_group",
-                    "race_ethnicity", "measure", "value", "unit", "suppressed", "unreliable",
-                    "provisional", "predicted", "censored", "note", "definition"]
-"""Display order of the rows table: what a reader scans first; the remaining columns follow."""
 MAX_LINE_SERIES = 12
 MAX_BARS = 60
+"""Beyond these, one chart would be unreadable: lines are drawn highlighted, as small multiples
+or ranked, bars ranked and cut to the highest MAX_BARS (app.views.explorer_output)."""
 SUPPRESS_MAX = 9
 """Counts from 1 to this are suppressed in the Connecticut view (CDC's sub-national rule)."""
 CATALOGUE_COLUMNS = ["measure", "drug_group", "geo_level", "geo_fips", "geo_name",
@@ -149,6 +149,24 @@ def ordered_tables(available: Sequence[str]) -> list[str]:
     """The manifest's tables, the usual starting points first."""
     known = [t for t in TABLE_ORDER if t in available]
     return known + sorted(t for t in available if t not in known)
+
+
+TABLE_CHOICE_MAX = 61
+"""Characters of a table's name in its closed selectbox: what fits at 1024 px with the menu
+open. A longer title is cut before its coverage (", states 2010–2020 and …"): the year slider
+and the source lines say the coverage."""
+
+
+def table_choice_label(name: str) -> str:
+    """A table's name for the Table control: its title, without the coverage part after the
+    first comma where the whole would not fit (TABLE_CHOICE_MAX)."""
+    label = table_label(name)
+    if len(label) <= TABLE_CHOICE_MAX:
+        return label
+    short = label.split(", ")[0]
+    if name == OCME_TABLE:
+        short = f"{short} (records counted)"
+    return short if len(short) <= TABLE_CHOICE_MAX else short[:TABLE_CHOICE_MAX - 1] + "…"
 
 
 def table_label(name: str) -> str:
@@ -381,12 +399,6 @@ def parquet_bytes(rows: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     rows.to_parquet(buffer, index=False, engine="pyarrow")
     return buffer.getvalue()
-
-
-def row_column_order(rows: pd.DataFrame) -> list[str]:
-    """Every column of the rows, the ones a reader scans first in front."""
-    first = [c for c in ROW_COLUMN_ORDER if c in rows.columns]
-    return first + [c for c in rows.columns if c not in first]
 
 
 def download_name(table: str, kind: str) -> str:

@@ -1,5 +1,5 @@
-""""Cite and reproduce this view" for any chart: a citation with today's access date, and a short
-pandas snippet that rebuilds exactly the plotted rows from the processed table the Data and
+""""Cite and reproduce this view" for any chart: a citation with today's access date (as text, and
+as BibTeX and RIS through app.views.citations), and a short pandas snippet that rebuilds exactly the plotted rows from the processed table the Data and
 methods page offers for download.
 
 The snippet filters on the tidy key columns with the values the chart shows. It is only offered
@@ -9,11 +9,12 @@ when that filter, run on the real table, gives back exactly the plotted rows; a 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from app.views import methods
+from app.views import citations, methods
 
 FILTER_COLUMNS = ("definition", "measure", "drug_group", "geo_fips", "period_type", "sex",
                   "age_group", "race_ethnicity")
@@ -96,3 +97,11 @@ def view_citation(plotted: pd.DataFrame, manifest: Mapping[str, Any], page_url: 
     parts = [methods.dashboard_citation(manifest, url=page_url)]
     parts += [methods.source_citation(s, manifest) for s in sources]
     return "\n\n".join(parts)
+
+
+def view_references(plotted: pd.DataFrame, manifest: Mapping[str, Any], page_url: str | None,
+                    accessed: date) -> list[citations.Reference]:
+    """The plotted rows' sources as references for BibTeX and RIS (app.views.citations), each
+    with this view's link, the access date and the source's vintage."""
+    sources = sorted(plotted["source_id"].unique()) if "source_id" in plotted.columns else []
+    return citations.source_references(sources, manifest, url=page_url, accessed=accessed)

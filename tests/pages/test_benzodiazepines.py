@@ -5,7 +5,6 @@ partial last year is marked, the page says plainly it is two jurisdictions and n
 every control lives in the URL, and a missing table gives a clear error."""
 from __future__ import annotations
 
-import functools
 
 import pytest
 from streamlit.testing.v1 import AppTest

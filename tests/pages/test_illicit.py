@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages import harness

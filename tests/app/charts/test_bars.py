@@ -98,3 +98,11 @@ def test_ranked_bar_names_a_publisher_exclusion_apart_from_small_counts():
     small = df.loc[df["suppressed"], "geo_name"]
     assert f"suppressed by the publisher (small count) or not published ({len(small)})" in note
     assert not set(names) & set(small)
+
+
+def test_ranked_bar_makes_room_for_a_wrapped_title_above_its_top_axis():
+    short = bars.ranked_bar(state_rates(), title="Rates")
+    long = bars.ranked_bar(state_rates(), title="Benzodiazepines: crude death rate per 100,000 "
+                                                "population, by state, 2020")
+    assert "<br>" in long.layout.title.text
+    assert long.layout.margin.t == short.layout.margin.t + 26

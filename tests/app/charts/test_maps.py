@@ -42,3 +42,11 @@ def test_state_map_rejects_two_rows_per_state():
     with pytest.raises(ValueError, match="more than one row per state"):
         maps.state_map(df)
     assert len(maps.state_map(df, 2019).data[0].locations) > 0
+
+
+def test_a_wrapped_title_gets_room_above_the_map():
+    short = maps.state_map(state_rates(), title="Rates")
+    long = maps.state_map(state_rates(), title="Benzodiazepines: crude death rate per 100,000 "
+                                               "population, by state, 2020")
+    assert "<br>" in long.layout.title.text
+    assert long.layout.margin.t >= short.layout.margin.t + 26  # a title line's room (theme)

@@ -127,3 +127,29 @@ def test_chart_block_draws_caption_summary_table_and_help():
     help_text = at.info[0].value
     for line in ("1-800-662-4357", "FindTreatment.gov", "988", "1-800-222-1222", "911"):
         assert line in help_text
+
+
+def _page_with_two_charts_of_one_source():
+    from app.charts import lines
+    from app.glue import blocks
+    from tests.app.charts.samples import national_deaths
+    df = national_deaths().assign(source_id="nida_workbook")
+    for key in ("first", "second"):
+        blocks.chart_block(lines.time_series(df), df, "Source: NIDA.", key=key)
+
+
+def test_cite_box_gives_bibtex_and_ris_with_downloads_for_each_chart():
+    at = AppTest.from_function(_page_with_two_charts_of_one_source).run(timeout=30)
+    assert not at.exception
+    at.session_state["cite_view_first"] = at.session_state["cite_view_second"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    codes = [c.value for c in at.code]
+    bib = [c for c in codes if c.startswith("@misc{nida_workbook_")]
+    ris = [c for c in codes if c.startswith("TY  - DATA")]
+    assert len(bib) == len(ris) == 2, "one BibTeX and one RIS block per open box"
+    assert "note" in bib[0] and "urldate" in bib[0] and "Y2  - " in ris[0]
+    buttons = {b.key: b.proto for b in at.get("download_button")}
+    for key in ("first", "second"):
+        assert buttons[f"bib_{key}"].label == "BibTeX (.bib)"
+        assert buttons[f"ris_{key}"].label == "RIS (.ris)"

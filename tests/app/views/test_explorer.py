@@ -149,7 +149,7 @@ def test_ocme_sex_split_adds_up_with_unknown_sex():
 
 
 def test_text_fills_placeholders_and_names_a_missing_section():
-    assert "7 series" in explorer.text("too_many_series", count=7, limit=3)
+    assert "7 series" in explorer.text("many_series", count=7, latest="2020")
     with pytest.raises(Exception, match="no section"):
         explorer.text("no_such_section")
 

@@ -65,3 +65,16 @@ def test_a_view_of_record_level_data_is_not_offered_a_snippet(manifest):
     view = pd.DataFrame({"source_id": ["ct_ocme"], "measure": ["deaths"], "year": [2020],
                          "value": [10.0]})
     assert not reproduce.reproduces(deaths, view)
+
+
+def test_view_references_cite_each_source_with_the_link_and_vintage(manifest):
+    import datetime as dt
+    nida = load(manifest)("nida_national").head(3)
+    refs = reproduce.view_references(nida, manifest, "http://example.test/opioids?sex=female",
+                                     dt.date(2030, 1, 2))
+    source = manifest["sources"]["nida_workbook"]
+    assert [r.title for r in refs] == [source["title"]]
+    assert refs[0].url == "http://example.test/opioids?sex=female"
+    assert source["vintage"] in refs[0].vintage and refs[0].accessed == dt.date(2030, 1, 2)
+    assert reproduce.view_references(nida.drop(columns="source_id"), manifest, None,
+                                     dt.date(2030, 1, 2)) == []
