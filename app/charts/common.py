@@ -192,11 +192,12 @@ def complete_periods(part: pd.DataFrame, monthly: bool) -> pd.DataFrame:
 
 def exclusion_reason(note: object) -> str:
     """What the publisher's exclusion note says after EXCLUDED_NOTE, up to its first ';' (e.g.
-    CDC's SUDORS rule that detected-drug figures need toxicology for 75% of deaths), or ''."""
+    CDC's SUDORS rule that detected-drug figures need toxicology for 75% of deaths; DOSE-SYS's
+    months at the onset of COVID-19), or ''. The note may start with other remarks."""
     text = str(note or "")
-    if not text.startswith(EXCLUDED_NOTE):
+    if EXCLUDED_NOTE not in text:
         return ""
-    return text[len(EXCLUDED_NOTE):].lstrip(" :").split(";")[0].strip()
+    return text.split(EXCLUDED_NOTE, 1)[1].lstrip(" :").split(";")[0].strip()
 
 
 def excluded_periods(data: pd.DataFrame) -> str | None:

@@ -9,7 +9,6 @@ is none, and fail on CI (REQUIRE_BROWSER=1).
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
@@ -53,12 +52,9 @@ def test_page_shows_download_controls_and_renders_nothing_on_rerun(monkeypatch):
     at.session_state["show_data_trend"] = at.session_state["show_data_map"] = True
     at.run()
     assert download_labels(at).count("Download these data (CSV)") == 2
-    start = time.perf_counter()
-    at.run()
-    rerun = time.perf_counter() - start
+    at.run()  # its speed is benchmarks/bench_pages.py's to measure, not a timed test's
     assert not at.exception
     assert renders == [], "a plain rerun must not call kaleido"
-    assert rerun < 2.0, f"rerun took {rerun:.2f} s"
 
 
 def test_buttons_are_disabled_with_a_reason_without_a_browser(monkeypatch):
@@ -110,7 +106,7 @@ def test_chart_block_draws_caption_summary_table_and_help():
     at = AppTest.from_function(_page_with_chart).run(timeout=30)
     assert not at.exception
     assert at.caption[0].value == "Source: test. Data through 2021, final."
-    assert any("12,499 deaths in 2021" in m.value for m in at.markdown)
+    assert any("from 9,711 deaths in 2019 to 12,499 in 2021" in m.value for m in at.markdown)
     assert [e.label for e in at.expander] == ["Show data", "Cite and reproduce this view"]
     assert not at.dataframe and not at.code, "expander content is drawn only once opened"
     at.session_state["show_data_deaths"] = True
