@@ -25,13 +25,12 @@ sudors = layout.require_table(metrics.SUDORS_TABLE)
 references = content.sources()
 values = headlines.headline_values_from(metrics.NIDA_TABLE)
 texts = {name: content.fill(content.read_markdown(name), values) for name in SECTIONS}
-cited = methods.cited_ids(texts.values(), references)
-numbers = {source_id: n for n, source_id in enumerate(cited, 1)}
+cites = methods.Citations.of(texts.values(), references)
 
 
 def show(markdown: str) -> None:
     if markdown:
-        st.markdown(methods.link_citations(markdown, numbers, references))
+        st.markdown(cites.link(markdown))
 
 
 lead, help_column = st.columns([3, 2], gap="large")
@@ -86,7 +85,7 @@ with text_column:
                            delta=f"{check['latest_year']}: "
                                  f"{metrics.format_percent(check['latest'])}",  # type: ignore
                            delta_color="off", delta_arrow="off",
-                           help=methods.link_citations(str(check["text"]), numbers, references))
+                           help=cites.link(str(check["text"])))
     layout.key_figures_note(cache.call(metrics.nida_rows, nida, OPIOID_PARTS), "Figures")
 with chart_column:
     with_without = cache.call(metrics.nida_rows, nida, OPIOID_PARTS)
@@ -105,13 +104,12 @@ show(after)
 
 # Withdrawal in a warning box: stopping suddenly can be life-threatening.
 st.divider()
-st.warning(methods.link_citations(texts["withdrawal"], numbers, references),
+st.warning(cites.link(texts["withdrawal"]),
            icon=":material/warning:")
 
 st.divider()
 show(texts["treatment_and_help"])
 
 st.divider()
-st.subheader("Sources cited on this page")
-st.markdown(methods.reference_list(cited, references))
+layout.sources_cited(cites)
 blocks.handout_button(PAGE_TITLE, [illicit_section, opioid_section])

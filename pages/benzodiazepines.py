@@ -25,12 +25,12 @@ places = cache.call(views.places, rows)
 labels = cache.call(views.drug_labels, rows)
 text = methods.sections(content.read_markdown("named_benzodiazepines"))
 references = content.sources()
-numbers = {i: n for n, i in enumerate(methods.cited_ids(text.values(), references), 1)}
+cites = methods.Citations.of(text.values(), references)
 
 
 def show(section: str, **values: object) -> None:
     body = content.fill(text[section], {k: str(v) for k, v in values.items()})
-    st.markdown(methods.link_citations(body, numbers, references))
+    st.markdown(cites.link(body))
 
 
 def label(drug: str) -> str:
@@ -190,8 +190,7 @@ partial = classes[classes["provisional"]]
 if len(partial):
     show("partial", place_partial=f"{name}'s", partial_year=int(partial["year"].max()))
 layout.definition_note(definition)
-with st.expander("Sources cited on this page"):
-    st.markdown(methods.reference_list(numbers, references))
+layout.sources_cited(cites)
 layout.newer_data_notes(*(provenance.table_source_id(t) for t in views.NAMED_TABLES))
 blocks.handout_button("Which benzodiazepines are found in overdose deaths", sections,
                       subtitle=f"{name}: medical examiner's records, not national figures")

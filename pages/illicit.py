@@ -10,7 +10,7 @@ import streamlit as st
 from app.charts import bars, common, lines
 from app.data import content, provenance
 from app.glue import blocks, cache, layout, urlstate
-from app.views import nonfatal
+from app.views import methods, nonfatal
 from etl.registry import STATE_BY_ABBR
 
 TEXT = "illicit"
@@ -26,6 +26,9 @@ if st.query_params.get("section") == "deaths":
 
 def text(section: str, **values: object) -> str:
     return content.fill(content.section(TEXT, section), {k: str(v) for k, v in values.items()})
+
+
+cites = methods.Citations(content.sources())
 
 
 def drug_name(group: str) -> str:
@@ -134,8 +137,8 @@ with compare:
             st.caption(text("gaps", gaps=" ".join(view.gaps)))
     layout.definition_note("sudors_unintentional_undetermined")
     layout.newer_data_notes(provenance.table_source_id("sudors_state"))
-    refs = content.sources()
-    st.markdown(text("mmwr", liu=refs["mmwr-2021-liu"], aldy=refs["mmwr-2021-aldy"]))
+    st.markdown(cites.link(text("mmwr")))
+    layout.sources_cited(cites)
 
 with notices:
     urlstate.show_notices()

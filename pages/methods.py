@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.data import content, provenance, tables
-from app.glue import urlstate
+from app.glue import layout, urlstate
 from app.views import methods
 
 st.title("Data and methods")
@@ -24,11 +24,11 @@ facts = methods.build_facts(manifest)
 references = content.sources()
 text = methods.sections(content.fill(content.read_markdown("methods"),
                                      methods.methods_values(manifest)))
-numbers = {i: n for n, i in enumerate(methods.cited_ids(text.values(), references), 1)}
+cites = methods.Citations.of(text.values(), references)
 
 
 def show(markdown: str) -> None:
-    st.markdown(methods.link_citations(markdown, numbers, references))
+    st.markdown(cites.link(markdown))
 
 
 def bullets(lines: list[str]) -> str:
@@ -74,9 +74,7 @@ show(text["suppression"])
 st.header("Provisional data")
 show(text["provisional"])
 
-if numbers:
-    with st.expander("References for the text above"):
-        st.markdown(methods.reference_list(numbers, references))
+layout.sources_cited(cites)
 
 st.header("Source details, caveats and build warnings")
 with st.columns([2, 1])[0]:

@@ -8,7 +8,7 @@ import streamlit as st
 from app.charts import bars, common, lines, summaries
 from app.data import content, provenance
 from app.glue import blocks, cache, layout, urlstate
-from app.views import metrics
+from app.views import methods, metrics
 from etl.registry import DRUG_GROUPS
 
 MEASURE_LABELS = {"count": "Deaths", "share": "Share (%)", "rate": "Rate per 100,000"}
@@ -102,23 +102,22 @@ share_section = blocks.chart_block(
                                                    "benzodiazepines"}))
 
 danger = metrics.markdown_section(content.read_markdown("health_risks"), DANGER_SECTION)
+cites = methods.Citations.of([danger], content.sources())
 st.subheader(DANGER_SECTION)
 text_column, check_column = st.columns([3, 2], gap="large")
 with text_column:
-    st.markdown(content.fill(danger, cache.call(metrics.nida_headline_values, nida)))
+    st.markdown(cites.link(content.fill(danger, cache.call(metrics.nida_headline_values, nida))))
 with check_column:
     if sex == "all":
         check = cache.call(metrics.published_check, nida)
-        (st.info if check["agrees"] else st.warning)(check["text"], icon=":material/fact_check:")
+        (st.info if check["agrees"] else st.warning)(cites.link(check["text"]),
+                                                     icon=":material/fact_check:")
     else:
         st.caption(f"NIDA's published {PUBLISHED.year} figure ({PUBLISHED.text}) covers both "
                    "sexes; choose “Both sexes” to compare it with the data.")
-    references = content.sources()
-    with st.expander("Sources cited"):
-        st.markdown("\n".join(f"- **[{ref}]** {references.get(ref, 'not in the reference list')}"
-                              for ref in metrics.cited_ids(danger)))
 
 layout.definition_note("ucd_overdose")
 layout.newer_data_notes(provenance.table_source_id(metrics.NIDA_TABLE))
 blocks.handout_button("Benzodiazepines and opioids", [split_section, share_section])
+layout.sources_cited(cites)
 layout.get_help_box()

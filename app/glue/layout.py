@@ -1,11 +1,11 @@
 """Layout pieces pages share: rows of key-number cards whose labels never get cut, link-bound lazy
 tabs and expanders drawn when opened, a page stop with a clear message when its table is missing,
-source and definition captions, and the help box."""
+source and definition captions, the page's numbered sources, and the help box."""
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +13,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app.data import currency, provenance, tables
 from app.glue import urlstate
+
+if TYPE_CHECKING:
+    from app.views.methods import Citations
 
 HELP_MARKDOWN = """\
 **If you or someone you know needs help**
@@ -109,6 +112,14 @@ def newer_data_notes(*source_ids: str) -> None:
             # Body text, not a caption: a link in a caption is drawn at 60% opacity, below the
             # contrast text needs (WCAG 1.4.3).
             st.markdown(f":material/update: {note}")
+
+
+def sources_cited(cites: Citations) -> None:
+    """The page's numbered source list under the numbers its text links to, the same on every
+    page; nothing when the page cited nothing."""
+    if cites.numbers:
+        st.subheader("Sources cited on this page")
+        st.markdown(cites.reference_list())
 
 
 def get_help_box() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,32 @@ def link_citations(text: str, numbers: Mapping[str, int], references: Mapping[st
 def reference_list(ids: Iterable[str], references: Mapping[str, str]) -> str:
     """Numbered Markdown list of the references, in the order given."""
     return "\n".join(f"{n}. {references[i]}" for n, i in enumerate(ids, 1))
+
+
+@dataclass
+class Citations:
+    """One page's numbered sources: every text the page shows through `link` gets its "[id]"s as
+    numbered links, numbered in the order the page first cites them (texts given to `of` first),
+    and `reference_list` is the page's list under the same numbers. Every page cites the same
+    way, whichever text (content file, check, caption) the citation comes from."""
+
+    references: Mapping[str, str]
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, texts: Iterable[str], references: Mapping[str, str]) -> Citations:
+        cites = cls(references)
+        for source_id in cited_ids(texts, references):
+            cites.numbers.setdefault(source_id, len(cites.numbers) + 1)
+        return cites
+
+    def link(self, text: str) -> str:
+        for source_id in cited_ids([text], self.references):
+            self.numbers.setdefault(source_id, len(self.numbers) + 1)
+        return link_citations(text, self.numbers, self.references)
+
+    def reference_list(self) -> str:
+        return reference_list(self.numbers, self.references)
 
 
 def events_cited_in(text: str, events: Iterable[Any], first_year: int,

@@ -394,6 +394,3 @@ def markdown_section(text: str, heading: str) -> str:
     raise ValueError(f"no section titled {heading!r}")
 
 
-def cited_ids(text: str) -> list[str]:
-    """Reference ids cited as [id] in content text, in order of first citation."""
-    return list(dict.fromkeys(re.findall(r"\[([a-z0-9][\w-]+)\]", text)))

@@ -22,7 +22,7 @@ MANIFEST = manifest()
 
 
 def source_titles_shown(at: AppTest) -> list[str]:
-    return [s.value for s in at.subheader]
+    return [s.value for s in at.subheader if s.value != "Sources cited on this page"]
 
 
 def test_renders_with_counts_from_the_manifest(default_run):

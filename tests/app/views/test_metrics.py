@@ -181,12 +181,11 @@ def test_other_tables_headline_sources():
         "nonfatal_latest_period": "the 12 months to May 2025"}
 
 
-def test_markdown_section_and_cited_ids():
+def test_markdown_section():
     text = "## A\n\nintro\n\n### B\n\nbody [src-1] and [src-2], again [src-1]\n\n### C\n\nrest"
     assert metrics.markdown_section(text, "B") == "body [src-1] and [src-2], again [src-1]"
     assert metrics.markdown_section(text, "A").startswith("intro")
     assert "rest" in metrics.markdown_section(text, "A")
-    assert metrics.cited_ids(text) == ["src-1", "src-2"]
     with pytest.raises(ValueError, match="'Z'"):
         metrics.markdown_section(text, "Z")
 
