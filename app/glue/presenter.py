@@ -9,7 +9,9 @@ until the speaker clicks empty space. Here a tiny `st.components.v2` component (
 page itself, no iframe) listens on the window in the capture phase, before any widget: Right/Left,
 PageDown/PageUp (what presentation clickers send), Space/Shift+Space and Home/End step the slide
 from anywhere except a text field being typed in; it takes the key from the widget (so a
-focused toggle does not also flip) and sends one trigger value to Python.
+focused toggle does not also flip) and sends one trigger value to Python. One exception keeps the
+toolbar usable from the keyboard alone: a control reached with Tab keeps Space (press, flip) and,
+in a segmented control, the arrows, until the next click.
 
 Rooms. The audience window opens a room (app.presenting.rooms) as it first draws and keeps its code
 and secret key in its own address (`?room=…&key=…`, never in "Copy link to this view"). The speaker
@@ -62,12 +64,23 @@ export default function(component) {
     if (el.tagName !== 'INPUT' || el.getAttribute('role') === 'combobox') return false;
     return TEXT.includes((el.getAttribute('type') || 'text').toLowerCase());
   }
+  let tabbed = false;  // was the focus last moved with Tab (rather than a click)?
+  function own(e) {
+    // A control reached with Tab keeps its own keys: Space presses a button or flips a toggle,
+    // arrows choose in a segmented control. After a click every key steps.
+    const el = e.target;
+    if (!tabbed || !el || !el.getAttribute) return false;
+    const role = el.getAttribute('role') || (el.tagName === 'BUTTON' ? 'button' : '');
+    if (e.key === ' ' && !e.shiftKey) return ['button', 'switch', 'checkbox', 'radio'].includes(role);
+    return role === 'radio' && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key);
+  }
   function step(e) {
-    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return null;
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || own(e)) return null;
     if (e.key === ' ' || e.key === 'Spacebar') return e.shiftKey ? 'previous' : 'next';
     return STEPS[e.key] || null;
   }
   function down(e) {
+    if (e.key === 'Tab') tabbed = true;
     const action = step(e);
     if (!action) return;
     e.preventDefault();
@@ -80,11 +93,14 @@ export default function(component) {
     // A button or toggle acts on Space's keyup: it must not see that one either.
     if (step(e)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }
+  function pointer() { tabbed = false; }
   window.addEventListener('keydown', down, true);
   window.addEventListener('keyup', up, true);
+  window.addEventListener('pointerdown', pointer, true);
   return () => {
     window.removeEventListener('keydown', down, true);
     window.removeEventListener('keyup', up, true);
+    window.removeEventListener('pointerdown', pointer, true);
   };
 }
 """

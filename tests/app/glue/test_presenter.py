@@ -26,7 +26,7 @@ def test_the_key_script_takes_every_presenter_key_first():
     for key in ("ArrowRight", "ArrowLeft", "PageDown", "PageUp", "Home", "End"):
         assert f"{key}:" in js
     assert "e.key === ' '" in js and "e.shiftKey ? 'previous' : 'next'" in js
-    assert js.count(", true)") == 4, "keydown and keyup, added and removed, in the capture phase"
+    assert js.count(", true)") == 6, "keydown, keyup, pointerdown: added and removed, capturing"
     assert "stopImmediatePropagation" in js and "preventDefault" in js
     assert set(re.findall(r"'(next|previous|first|last)'", js)) == set(presenter.STEPS)
     assert "TEXTAREA" in js and "combobox" in js, "typing is left alone; the slide menu is not"
