@@ -143,12 +143,7 @@ def audience() -> None:
         st.divider()
         st.markdown("**Link to this view**")
         st.code(urlstate.shareable_url() or "?", language=None, wrap_lines=True)
-        with st.container(horizontal=True, gap="small"):
-            blocks.handout_button("Benzodiazepine overdose deaths: presenter slides",
-                                  slides.handout_sections(all_slides, events=show_events),
-                                  key="handout",
-                                  subtitle="Slides with their numbers, sources and speaker notes")
-            presenter.download_deck_button(all_slides, events=show_events)
+        downloads = st.container(horizontal=True, gap="small")
         with st.expander("About presenter mode"):
             st.markdown(content.intro("presenter"))
             st.markdown(text("keys"))
@@ -168,6 +163,12 @@ def audience() -> None:
         st.caption(f":material/info: {text('room_closed')}")
     presenter.keep_in_step(room)
     draw_slide(all_slides[number - 1], screen.SCREENS[screen_id], show_events, chart_tools)
+    with downloads:  # last: the handout reads every slide's chart (seconds on a cold start)
+        blocks.handout_button("Benzodiazepine overdose deaths: presenter slides",
+                              slides.handout_sections(all_slides, events=show_events),
+                              key="handout",
+                              subtitle="Slides with their numbers, sources and speaker notes")
+        presenter.download_deck_button(all_slides, events=show_events)
 
 
 def speaker() -> None:

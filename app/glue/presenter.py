@@ -138,6 +138,7 @@ _STYLE = f"""<style>
 [data-testid="stHeader"] {{ background: transparent; pointer-events: none; }}
 [data-testid="stHeader"] * {{ pointer-events: none; }}
 [data-testid="stHeader"] button {{ pointer-events: auto; }}
+[data-testid="stStatusWidget"]:not(:has([data-testid="stConnectionStatus"])) {{ visibility: hidden; }}
 .st-key-{TOOLBAR} {{ padding-right: 2.6rem; }}
 .st-key-{KEYS_WIDGET}, [data-testid="stLayoutWrapper"]:has(> .st-key-present_sync) {{
   display: none; }}
@@ -151,7 +152,8 @@ _STYLE = f"""<style>
 .st-key-follow_code p {{ font-size: 3.2rem; font-weight: 700; letter-spacing: 0.08em; margin: 0; }}
 </style>"""
 """Presenter pages only (Streamlit drops it on leaving the page): the slide starts at the top of
-the screen (the app menu stays, over the toolbar's right end); the slide's text grows with the
+the screen (the app menu stays, over the toolbar's right end; the "Running…" sign does not flash
+there at every step, a lost connection still shows); the slide's text grows with the
 screen's height (vh), never smaller than at 1280×720, where the headline is 30 px (the back of a
 room needs ≥ 28 px); the speaker's notes and clock read at arm's length."""
 
