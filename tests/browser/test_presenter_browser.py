@@ -84,7 +84,7 @@ def test_no_sidebar_when_opened_by_its_address(page, app_url, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_slide(page, app_url, "slide=1")
     assert_no_sidebar(page)
-    assert page.get_by_role("link", name="Leave presenter mode").is_visible()
+    page.get_by_role("link", name="Leave presenter mode").wait_for(timeout=10_000)  # visible
 
 
 @pytest.mark.browser
