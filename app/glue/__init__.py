@@ -2,8 +2,8 @@
 pages/). It draws what the pure parts compute: chart blocks with their details and downloads
 (`blocks`), rows of cards, tabs and captions (`layout`), controls bound to the page address
 (`urlstate`), the explorer's dependent controls (`explorer_controls`), headline numbers and
-slide charts from the loaded tables (`headlines`, `slides`), and which page a request asks for
-(`navigation`). Everything it computes from the data goes through the one cache (`cache`).
+slide charts from the loaded tables (`headlines`, `slides`), presenter mode's keys, rooms and
+full-screen style (`presenter`), and which page a request asks for (`navigation`). Everything it computes from the data goes through the one cache (`cache`).
 
 May import: streamlit and every part of app/ (tests/test_architecture.py).
 """

@@ -8,6 +8,7 @@ the one cache (a repeat click, or another session asking for the same chart, ren
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -17,6 +18,7 @@ from typing import NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app.charts import summaries
 from app.charts.geo import plotly_config
@@ -56,8 +58,9 @@ def chart_details(plotted_df: pd.DataFrame, data_version: str | None) -> ChartDe
 
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
                 summary: str | None = None, summary_kwargs: dict | None = None,
-                export_title: str | None = None, data_through: str | None = None
-                ) -> handout.HandoutSection:
+                export_title: str | None = None, data_through: str | None = None,
+                tools: DeltaGenerator | None = None,
+                config: Mapping[str, object] | None = None) -> handout.HandoutSection:
     """Draw one chart the standard way: the figure (offline map config), its caption (source and
     definition), a one-sentence summary for screen readers, "PNG (1920×1080)" and "SVG" downloads
     of a slide version (see `image_downloads`), a "Show data" expander with exactly the
@@ -69,7 +72,10 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     overrides `charts.chart_summary(plotted_df, **summary_kwargs)`. `export_title`: the title
     baked into the images (default: the figure's own title). The caption ends with how far the
     plotted rows reach ("Data through 2022, final.", app.data.currency); `data_through` gives
-    that sentence for rows without periods (e.g. combinations counted over all years).
+    that sentence for rows without periods (e.g. combinations counted over all years). `tools`:
+    a container elsewhere (presenter mode's toolbar) for the summary, downloads and detail
+    boxes, which otherwise follow the caption; `config`: overrides of the plotly config
+    (presenter: no mode bar).
 
     Returns the chart as a handout section, for `handout_button` at the bottom of the page.
     The summary, and the table, CSV and reproduction check once a box is opened, are computed once
@@ -82,22 +88,24 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     caption = " ".join(part for part in (caption, through) if part)
     # theme=None: the chart keeps its own white card and dark text in both Streamlit themes
     # (app.charts.theme: no chart text colour passes AA on both, and a theme switch does not rerun).
-    st.plotly_chart(fig, width="stretch", config=plotly_config(), key=f"chart_{key}",
-                    theme=None, alt=sentence)
+    st.plotly_chart(fig, width="stretch", config=plotly_config(**(config or {})),
+                    key=f"chart_{key}", theme=None, alt=sentence)
     if caption:
         st.caption(caption)
-    st.markdown(sentence)
-    image_downloads(fig, caption, key, title=export_title)
-    with on_demand("Show data", SHOW_DATA_KEY + key) as opened:
-        if opened:
-            details = _details(plotted_df)
-            st.dataframe(details.table, hide_index=True, width="stretch", key=f"table_{key}")
-            st.download_button("Download these data (CSV)", data=details.csv,
-                               file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
-                               key=f"csv_{key}", on_click="ignore")
-    with on_demand("Cite and reproduce this view", CITE_KEY + key) as opened:
-        if opened:
-            cite_and_reproduce(plotted_df, _details(plotted_df).reproduction, key=key)
+    with tools if tools is not None else contextlib.nullcontext():
+        st.markdown(sentence)
+        image_downloads(fig, caption, key, title=export_title)
+        with on_demand("Show data", SHOW_DATA_KEY + key) as opened:
+            if opened:
+                details = _details(plotted_df)
+                st.dataframe(details.table, hide_index=True, width="stretch",
+                             key=f"table_{key}")
+                st.download_button("Download these data (CSV)", data=details.csv,
+                                   file_name=f"{_safe_filename(key)}.csv", mime="text/csv",
+                                   key=f"csv_{key}", on_click="ignore")
+        with on_demand("Cite and reproduce this view", CITE_KEY + key) as opened:
+            if opened:
+                cite_and_reproduce(plotted_df, _details(plotted_df).reproduction, key=key)
     return handout.HandoutSection(title=export_title or restyle.plain_text(
         fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
 

@@ -1,8 +1,14 @@
 """pages/present.py: every slide renders from the processed data with its headline filled (no
 raw {placeholder}), its number equal to app.glue.headlines.headline_values() and the files, Previous/Next
-move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the speaker notes,
-events and screen controls live in the URL, a link leads back to the overview (the only way out:
+move the slide and the link, a bad ?slide= falls back to slide 1 with a notice, the events and
+screen controls live in the URL, every tool sits in the one toolbar (none in the slide) and the
+speaker notes never on the projected slide, a link leads back to the overview (the only way out:
 dashboard.py hides the menu here), and a missing table stops only the slides that need it.
+
+Rooms: the audience window opens one and keeps it in its link (never in the shared link); the
+speaker view moves it and the audience follows, and back; a follower sees the room's slide and
+cannot move it, whatever its link says; a closed room (an injected clock runs past the expiry)
+tells its followers the presenter has left, and a presenter link to it opens a new room.
 
 st.page_link only accepts pages registered through dashboard.py's st.navigation, which AppTest of
 the page file alone does not run: those runs record the link instead, and one test runs the page
@@ -20,8 +26,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app.data import content
-from app.glue import headlines
-from app.presenting import deck, screen
+from app.glue import headlines, presenter
+from app.presenting import deck, rooms, screen
 from tests.pages import harness
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +46,27 @@ def page_links():
         yield page_link
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(autouse=True)
+def registry(clock):
+    """A room registry of this test's own, on its clock (the page's is process-wide)."""
+    own = rooms.Rooms(clock=clock)
+    with mock.patch.object(presenter, "registry", lambda: own):
+        yield own
+
+
 def run_page(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / PAGE), default_timeout=30)
     at.query_params.update(query or {})
@@ -52,8 +79,9 @@ def counter(at: AppTest) -> str:
 
 
 def headline(at: AppTest) -> str:
-    """The slide's sentence: a heading beside a chart, the title of a text card."""
-    return (at.subheader or at.header or at.title)[0].value
+    """The slide's sentence: a heading beside a chart (its title a subheader), the title of a text
+    card."""
+    return (at.header or at.title or at.subheader)[0].value
 
 
 def shown_text(at: AppTest) -> str:
@@ -183,16 +211,43 @@ def test_bad_slide_in_the_link_opens_slide_one_with_a_notice(bad):
     assert "<script>" not in shown_text(at)
 
 
-def test_speaker_notes_toggle_lives_in_the_link():
-    slide = DECK[0]
-    at = run_page()
-    assert at.toggle(key="notes").value is False
-    assert not any(i.value == slide.notes for i in at.info)
-    at.toggle(key="notes").set_value(True).run()
-    assert at.query_params["notes"] == "true"
-    assert any(i.value == slide.notes for i in at.info)
-    again = run_page({"notes": "true", "slide": "2"})
-    assert any(i.value == DECK[1].notes for i in again.info)
+def test_speaker_notes_are_never_on_the_projected_slide(every_slide):
+    for slide in DECK:
+        assert slide.notes not in shown_text(every_slide[slide.number]), slide.number
+    old_link = run_page({"notes": "true", "slide": "2"})  # the toggle that once showed them
+    assert DECK[1].notes not in shown_text(old_link)
+    assert [t.key for t in old_link.toggle] == ["events"], "no notes toggle"
+
+
+def nodes(node) -> list:
+    """Every element and block under `node`, depth first."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        found.append(child)
+        found.extend(nodes(child))
+    return found
+
+
+def keyed(at: AppTest, key: str):
+    return next(n for n in nodes(at.main) if getattr(n, "key", None) == key)
+
+
+TOOLS = {"button", "download_button", "link_button", "popover", "expander", "toggle",
+         "button_group", "selectbox", "page_link", "bidi_component"}
+
+
+def test_every_tool_is_in_the_toolbar_none_in_the_slide(every_slide):
+    for slide in DECK:
+        at = every_slide[slide.number]
+        inside = [n.type for n in nodes(keyed(at, presenter.SLIDE)) if n.type in TOOLS]
+        assert not inside, (slide.number, inside)
+        toolbar = {getattr(n, "key", None) for n in nodes(keyed(at, presenter.TOOLBAR))}
+        assert {"previous", "slide", "next", "events", "screen", "handout"} <= toolbar
+        if slide.has_chart:
+            assert {f"png_slide_{slide.number}", f"svg_slide_{slide.number}",
+                    f"show_data_slide_{slide.number}"} <= toolbar
+            chart = next(n for n in nodes(keyed(at, presenter.SLIDE)) if n.type == "plotly_chart")
+            assert json.loads(chart.proto.config)["displayModeBar"] is False
 
 
 def test_events_toggle_round_trips_and_clears_the_chart():
@@ -232,6 +287,7 @@ def test_the_page_runs_through_dashboard_with_its_way_out():
     assert not at.exception, [e.value for e in at.exception]
     assert at.markdown[0].value == f"**Slide 1 of {COUNT}**", "dashboard.py draws nothing itself"
     [link] = at.get("page_link")
+    assert at.get("bidi_component")[0].key == presenter.KEYS_WIDGET, "the keys are there"
     assert link.proto.label == "Leave presenter mode"
     assert link.proto.page_script_hash and not link.proto.external
     # Where it leads (the overview at "/") is checked in tests/browser/test_presenter_browser.py.
@@ -265,3 +321,140 @@ def test_missing_table_stops_only_the_slides_that_need_it(tmp_path, monkeypatch,
     assert not failing.get("plotly_chart")
     assert failing.button(key="next"), "navigation stays"
     assert not fine.error and len(fine.get("plotly_chart")) == 1
+
+
+def room_of(at: AppTest, registry: rooms.Rooms) -> rooms.Room:
+    return registry.follow(at.query_params["room"])
+
+
+def speaker_page(audience: AppTest, query: dict[str, str] | None = None) -> AppTest:
+    return run_page({"view": "speaker", "room": audience.query_params["room"],
+                     "key": audience.query_params["key"], **(query or {})})
+
+
+def test_the_audience_window_opens_a_room_and_keeps_it_in_its_link(registry):
+    at = run_page({"slide": "3"})
+    code, key = at.query_params["room"], at.query_params["key"]
+    assert rooms.normal_code(code) == code and rooms.valid_key(key)
+    assert room_of(at, registry).slide == 3
+    at.button(key="next").click().run()
+    assert room_of(at, registry).slide == 4 and at.query_params["room"] == code
+    follow = next(n for n in nodes(keyed(at, "follow_code")) if n.type == "markdown")
+    assert follow.value == rooms.shown_code(code)
+    assert any(c.value.endswith(f"?follow={rooms.shown_code(code)}") for c in at.code)
+    speaker = next(b for b in at.get("link_button") if b.proto.label == "Speaker view")
+    assert speaker.proto.url == f"?view=speaker&room={code}&key={key}"
+
+
+def test_the_shared_link_keeps_the_slide_but_never_the_room_key():
+    at = run_page({"slide": "5", "screen": "1080"})
+    [shared] = [c.value for c in at.code if "slide=" in c.value]
+    assert "slide=5" in shared and "screen=1080" in shared
+    assert "key=" not in shared and "room=" not in shared
+
+
+def test_the_speaker_view_shows_the_slide_next_title_notes_and_clock(registry, clock):
+    audience = run_page({"slide": "3"})
+    clock.now += 65
+    at = speaker_page(audience)
+    assert not at.exception, [e.value for e in at.exception]
+    assert counter(at) == f"**Slide 3 of {COUNT}**"
+    assert any(m.value == DECK[2].notes for m in at.markdown), "the notes, here only"
+    assert any(m.value == f"**Next:** 4 · {DECK[3].title}" for m in at.markdown)
+    assert any(m.value == "1:05" for m in at.markdown), "elapsed since the room opened"
+    assert len(at.get("plotly_chart")) == 1, "the current slide, small"
+    last = speaker_page(run_page({"slide": str(COUNT)}))
+    assert any(m.value == "**Last slide**" for m in last.markdown)
+
+
+def test_moving_in_either_window_moves_both(registry):
+    audience = run_page({"slide": "3"})
+    speaker = speaker_page(audience)
+    speaker.button(key="next").click().run()
+    assert room_of(audience, registry).slide == 4
+    audience.run()  # what its room check does when it sees the new version
+    assert counter(audience) == f"**Slide 4 of {COUNT}**" and audience.query_params["slide"] == "4"
+    audience.button(key="next").click().run()
+    speaker.run()
+    assert counter(speaker) == f"**Slide 5 of {COUNT}**"
+    audience.selectbox(key="slide").set_value(9).run()
+    speaker.run()
+    assert counter(speaker) == f"**Slide 9 of {COUNT}**"
+
+
+def test_the_speaker_view_restarts_the_clock(registry, clock):
+    audience = run_page()
+    clock.now += 600
+    speaker = speaker_page(audience)
+    speaker.button(key="restart_clock").click().run()
+    assert registry.elapsed(room_of(audience, registry)) == 0
+
+
+def test_a_follower_sees_the_rooms_slide_and_cannot_move_it(registry):
+    audience = run_page({"slide": "3", "events": "false"})
+    code = audience.query_params["room"]
+    before = room_of(audience, registry)
+    follower = run_page({"follow": rooms.shown_code(code).lower(), "slide": "8"})
+    assert not follower.exception, [e.value for e in follower.exception]
+    assert counter(follower) == f"**Slide 3 of {COUNT}**", "the room's slide, not its link's"
+    assert not follower.button and not follower.selectbox and not follower.toggle
+    assert not follower.get("bidi_component"), "no keys"
+    assert headline(follower) == headline(audience)
+    spec = json.loads(follower.get("plotly_chart")[0].proto.spec)
+    assert not [s for s in spec["layout"].get("shapes", []) if s.get("type") == "line"], \
+        "the room's events setting"
+    assert room_of(audience, registry) == before, "following changed nothing"
+    audience.button(key="next").click().run()
+    follower.run()
+    assert counter(follower) == f"**Slide 4 of {COUNT}**"
+
+
+def test_followers_are_told_when_the_presenter_has_left(registry, clock):
+    audience = run_page({"slide": "2"})
+    follower = run_page({"follow": audience.query_params["room"]})
+    assert counter(follower) == f"**Slide 2 of {COUNT}**"
+    clock.now += rooms.AWAY_SECONDS + 5
+    follower.run()
+    assert any("has not been seen for" in c.value for c in follower.caption)
+    clock.now += rooms.EXPIRY_SECONDS
+    follower.run()
+    assert not follower.exception
+    assert any("The presenter has left" in i.value for i in follower.info)
+    assert not follower.get("plotly_chart") and not follower.header
+
+
+@pytest.mark.parametrize("code,says", [
+    ("ZZZZ-ZZZZ", "No presentation is open with the code ZZZZ-ZZZZ"),
+    ("ABC", "no valid room code"), (HOSTILE, "no valid room code"), ("O0O0-1I1L", "no valid"),
+])
+def test_a_follow_link_to_no_room_says_so(code, says):
+    at = run_page({"follow": code})
+    assert not at.exception
+    assert any(says in w.value for w in at.warning)
+    assert "<script>" not in shown_text(at) + " ".join(w.value for w in at.warning)
+
+
+def test_a_speaker_view_with_a_wrong_key_moves_nothing(registry):
+    audience = run_page({"slide": "3"})
+    at = run_page({"view": "speaker", "room": audience.query_params["room"], "key": "guessed"})
+    assert any("speaker view's room has closed" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key in ("next", "previous")]
+    assert room_of(audience, registry).slide == 3
+
+
+def test_a_presenter_link_to_a_closed_room_opens_a_new_one(registry, clock):
+    old = run_page({"slide": "4"})
+    code, key = old.query_params["room"], old.query_params["key"]
+    clock.now += rooms.EXPIRY_SECONDS + 1
+    again = run_page({"slide": "4", "room": code, "key": key})
+    assert not again.exception
+    assert again.query_params["room"] != code
+    assert counter(again) == f"**Slide 4 of {COUNT}**"
+    assert any("had closed" in c.value for c in again.caption)
+    assert registry.follow(again.query_params["room"]).slide == 4
+
+
+def test_an_unknown_view_in_the_link_is_the_audience_view():
+    at = run_page({"view": HOSTILE, "slide": "2"})
+    assert not at.exception and counter(at) == f"**Slide 2 of {COUNT}**"
+    assert at.button(key="next")

@@ -1,5 +1,7 @@
-"""app/presenting/screen.py: a slide's figure for the projector is an enlarged copy, keeps room
-for event labels (also from an unpickled figure) and rewraps footnotes and long axis titles."""
+"""app/presenting/screen.py: a slide's figure for the projector is an enlarged copy of the screen's
+height whatever its footnotes, keeps room for event labels (also from an unpickled figure), writes
+them across where they fit (and along their lines where not), and rewraps footnotes and long axis
+titles."""
 from __future__ import annotations
 
 import pickle
@@ -55,4 +57,57 @@ def test_for_screen_rewraps_footnotes_and_long_axis_titles():
     assert note.font.size == size.annotation - 1
     longest = max(len(line) for line in note.text.split("<br>"))
     assert longest <= int(size.chart_width / (0.55 * (size.annotation - 1)))
-    assert out.layout.height > size.chart_height, "room added under the plot for the note"
+    assert out.layout.height == size.chart_height, "the chart keeps the screen's height"
+    assert out.layout.margin.b > 3 * size.font, "the plot makes room under it for the note"
+
+
+def event_labels(fig):
+    return [a for a in fig.layout.annotations
+            if a.xref == "x" and a.yref == "paper" and a.yanchor == "top" and not a.showarrow]
+
+
+def data_top(fig) -> float:
+    return max(max(v for v in t.y if v is not None) for t in fig.data if t.y is not None)
+
+
+@pytest.mark.parametrize("screen_id", list(screen.SCREENS))
+@pytest.mark.parametrize("chart_id", ["illicit_benzos", "nonfatal_ed"])
+def test_few_event_labels_are_written_across_above_the_data(built, chart_id, screen_id):
+    size = screen.SCREENS[screen_id]
+    out = screen.for_screen(built[chart_id].figure, size)
+    labels = event_labels(out)
+    assert labels and all(a.textangle == 0 for a in labels), "horizontal, readable"
+    rows = {round(a.y, 3) for a in labels}
+    assert len(rows) <= screen.MAX_EVENT_ROWS
+    lowest = min(a.y for a in labels)
+    row_fraction = (1.45 * size.annotation + 4) / (size.chart_height - 36 - 2.8 * size.font)
+    top = out.layout.yaxis.range[1]
+    # The labels' band (from the top down to the lowest row's bottom) holds no data.
+    assert data_top(out) <= top * (lowest - row_fraction) + 1e-9
+
+
+@pytest.mark.parametrize("screen_id", list(screen.SCREENS))
+def test_labels_of_clustered_events_stay_along_their_lines(built, screen_id):
+    out = screen.for_screen(built["benzo_trend"].figure, screen.SCREENS[screen_id])
+    labels = event_labels(out)
+    assert len(labels) > screen.MAX_EVENT_ROWS
+    assert all(a.textangle == -90 for a in labels), "seven events in six years: no room across"
+
+
+def test_labels_written_across_stay_inside_the_plot(built):
+    size = screen.SCREENS["720"]
+    out = screen.for_screen(built["nonfatal_ed"].figure, size)
+    span = screen._x_span(out)
+    width = size.chart_width - screen.Y_LABELS_PX
+    for label in event_labels(out):
+        x_px = (screen._as_number(label.x) - span[0]) / (span[1] - span[0]) * width
+        text_px = screen._label_px(label, size.annotation)
+        if label.xanchor == "left":
+            assert x_px + text_px <= width
+        else:
+            assert x_px - text_px >= 0
+
+
+def test_speaker_view_size_is_small_and_not_offered_as_a_projector():
+    assert screen.SPEAKER.chart_height < min(s.chart_height for s in screen.SCREENS.values())
+    assert screen.SPEAKER not in screen.SCREENS.values()

@@ -1,0 +1,112 @@
+"""The presenter's room in headless Chromium: the speaker view opened from the audience window
+(its own window) shows the slide small, the next slide's title, the notes and a running clock, and
+the two windows stay in step whichever one moves; students who open the follow link, two or ten at
+once (each a browser context of its own: a session of its own), see every move within about a
+second (asserted within 3 s) and cannot move the room. Screenshots of the speaker view and of a
+follower go to screenshots/ for a person to look at."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.presenting import rooms
+from tests.browser.conftest import offline_page
+from tests.browser.presenting import (
+    COUNT, DECK, now_ms, open_view, room_in_link, seconds_until_shown, slide_number, wait_for_run,
+    wait_for_slide, watch_for_slide)
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "screenshots"
+IN_STEP = 3.0
+"""Seconds a move may take to show in another window (the design is about one: app.glue.presenter)."""
+
+
+def move_and_time(source, key: str, others, number: int) -> list[float]:
+    watch_for_slide(others, number)
+    start = now_ms(source)
+    source.keyboard.press(key)
+    return seconds_until_shown(others, start)
+
+
+@pytest.mark.browser
+def test_the_speaker_view_and_the_audience_stay_in_step(page, app_url):
+    open_view(page, app_url, "slide=3", 3)
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Speaker view").click()
+    speaker = opened.value
+    speaker.set_viewport_size({"width": 1280, "height": 720})
+    wait_for_slide(speaker, 3)
+    wait_for_run(speaker)
+    assert "view=speaker" in speaker.url
+    assert speaker.get_by_text(DECK[2].notes, exact=True).is_visible(), "the notes, here"
+    assert speaker.get_by_text(f"4 · {DECK[3].title}").is_visible(), "the next slide's title"
+    assert speaker.locator(".js-plotly-plot").count() == 1, "the current slide, small"
+    assert page.get_by_text(DECK[2].notes).count() == 0, "never on the projected slide"
+    clock = speaker.locator(".st-key-speaker_clock p")
+    first = clock.inner_text()
+    assert re.fullmatch(r"\d+:\d\d", first)
+    speaker.wait_for_timeout(2200)
+    assert clock.inner_text() != first, "the clock runs"
+
+    lags = move_and_time(speaker, "ArrowRight", [page], 4)
+    lags += move_and_time(page, "PageDown", [speaker], 5)
+    speaker.get_by_role("button", name="Restart the clock").click()
+    wait_for_run(speaker, 200)
+    lags += move_and_time(speaker, "ArrowLeft", [page], 4)
+    assert max(lags) <= IN_STEP, f"seconds until the other window moved: {lags}"
+    assert slide_number(page) == slide_number(speaker) == 4
+    assert speaker.get_by_text(DECK[3].notes, exact=True).is_visible()
+    SHOTS.mkdir(exist_ok=True)
+    speaker.screenshot(path=str(SHOTS / "present-speaker-view.png"))
+    assert page.external_requests == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("followers,start", [(2, 3), (10, 9)], ids=["2-students", "10-students"])
+def test_followers_see_every_move_and_cannot_move_the_room(browser, page, app_url, followers,
+                                                           start):
+    # Ten students on two text slides (9 and 10) keep the test quick; two students on charts.
+    open_view(page, app_url, f"slide={start}", start)
+    code, _ = room_in_link(page)
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 720})
+                for _ in range(followers)]
+    try:
+        students = [offline_page(c) for c in contexts]
+        for student in students:  # open them all at once, then wait for each
+            student.goto(f"{app_url}/present?follow={rooms.shown_code(code)}", wait_until="commit")
+        for student in students:
+            wait_for_slide(student, start)
+        for student in students:
+            wait_for_run(student, 100)
+        one = students[0]
+        assert one.get_by_role("button", name="Next").count() == 0
+        assert one.get_by_role("button", name="Previous").count() == 0
+        assert one.locator(".st-key-slide").count() == 0, "no slide menu"
+        assert one.get_by_text(f"Following {rooms.shown_code(code)}").is_visible()
+
+        lags = move_and_time(page, "ArrowRight", students, start + 1)
+        lags += move_and_time(page, "ArrowLeft", students, start)
+        assert max(lags) <= IN_STEP, f"seconds until each student's screen moved: {lags}"
+
+        one.keyboard.press("ArrowRight")  # a student's keys move nothing
+        one.mouse.click(5, 700)
+        one.keyboard.press("End")
+        page.wait_for_timeout(1500)
+        assert slide_number(page) == start and slide_number(one) == start
+        SHOTS.mkdir(exist_ok=True)
+        one.screenshot(path=str(SHOTS / f"present-follower-{followers}.png"))
+        assert all(s.external_requests == [] for s in students)
+        assert all(s.get_by_test_id("stException").count() == 0 for s in students)
+        print(f"{followers} students, seconds until moved: {sorted(lags)}")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.mark.browser
+def test_a_student_with_a_wrong_code_is_told_so(page, app_url):
+    open_view(page, app_url, "follow=ZZZZ-ZZZZ")
+    page.get_by_text("No presentation is open with the code ZZZZ-ZZZZ").wait_for(timeout=60_000)
+    assert page.get_by_text(re.compile(rf"^Slide \d+ of {COUNT}$")).count() == 0
