@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.glue import navigation
+from app.glue import embed, navigation, static_site
 
 # A local file: a Material icon name as page icon would be fetched from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
@@ -50,9 +50,12 @@ def menu_position(url_path: str | None) -> str:
     return "hidden" if url_path in FULL_SCREEN else "sidebar"
 
 
+# Once per server process, in the background: rebuild static/site/ when the data or code changed.
+static_site.refresh_in_background()
 navigation.open_default_page_by_name(DEFAULT_URL_PATH)
 position = menu_position(navigation.requested_url_path(PAGES))
 page = st.navigation(PAGES, position=position)
 if menu_position(page.url_path) != position:  # the request was read wrongly: correct the menu
     page = st.navigation(PAGES, position=menu_position(page.url_path))
 page.run()
+embed.report_missing()  # an embed link (?embed_chart=key) naming a chart this view lacks

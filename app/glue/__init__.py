@@ -2,8 +2,10 @@
 pages/). It draws what the pure parts compute: chart blocks with their details and downloads
 (`blocks`), rows of cards, tabs and captions (`layout`), controls bound to the page address
 (`urlstate`), the explorer's dependent controls (`explorer_controls`), headline numbers and
-slide charts from the loaded tables (`headlines`, `slides`), and which page a request asks for
-(`navigation`). Everything it computes from the data goes through the one cache (`cache`).
+slide charts from the loaded tables (`headlines`, `slides`), which page a request asks for
+(`navigation`), the static tier built by running the pages (`static_site`, recording through
+`capture`), "Embed this chart" (`embed`) and the downloadable offline deck (`offline_deck`).
+Everything it computes from the data goes through the one cache (`cache`).
 
 May import: streamlit and every part of app/ (tests/test_architecture.py).
 """
