@@ -28,7 +28,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +37,7 @@ import plotly.graph_objects as go
 import plotly.io
 
 from app.charts import geo, theme
+from app.export import images
 from app.export.images import PLOTLY_JS
 from app.export.restyle import plain_text
 
@@ -57,6 +58,8 @@ APP_ROOT_FROM_CHART = "../../../../../"
 """From a chart page (<root>/app/static/site/charts/<page>/) back to the app's root, where the
 interactive view lives when Streamlit serves the site."""
 DEFAULT_HEIGHT = 450
+PRERENDER_WIDTH = 1000
+"""Width of the pre-rendered picture: a chart page's content width at its widest."""
 SITE_NAME = "Benzodiazepine overdose deaths in the U.S."
 
 TEXT_COLOR = "#171614"
@@ -81,6 +84,8 @@ class StaticChart:
     definitions: tuple[str, ...] = ()
     data_through: str = ""
     query: tuple[tuple[str, str], ...] = ()
+    svg: str = ""
+    """The figure pre-rendered (`prerendered`), shown until plotly.js draws the live chart."""
 
     @property
     def stem(self) -> str:
@@ -227,7 +232,10 @@ main{{max-width:1040px;margin:0 auto;padding:16px 20px 24px;}}
 h1{{font-size:1.45rem;line-height:1.25;margin:0 0 8px;}}
 h2{{font-size:1.2rem;margin:24px 0 6px;}}
 a{{color:{LINK_COLOR};}}
-.chart{{width:100%;background:{theme.CHART_BACKGROUND};}}
+.chart-box{{position:relative;width:100%;}}
+.chart-box .prerendered{{position:absolute;inset:0;background:{theme.CHART_BACKGROUND};}}
+.prerendered svg{{width:100%;height:100%;display:block;}}
+.chart{{position:relative;width:100%;height:100%;}}
 .caption,.meta{{color:{MUTED_COLOR};font-size:0.9rem;margin:6px 0;}}
 .summary{{margin:8px 0;}}
 .links{{font-size:0.95rem;margin:10px 0 0;}}
@@ -235,21 +243,53 @@ ul{{padding-left:1.3em;}}
 """
 
 
+def page_figure(chart: StaticChart) -> dict[str, Any]:
+    """The figure as a chart page draws it: the app's, with its own title moved to the page
+    heading (it is not drawn twice)."""
+    spec = json.loads(chart.figure_json)
+    title = spec.setdefault("layout", {}).setdefault("title", {})
+    if isinstance(title, dict):
+        title["text"] = ""
+    return spec
+
+
+def prerendered(charts: Sequence[StaticChart], width: int = PRERENDER_WIDTH
+                ) -> list[StaticChart]:
+    """The charts with `svg` filled: each page figure rendered to SVG by kaleido in one Chromium
+    session (app.export.images; offline: bundled plotly.js, the shipped base map). A chart page
+    shows this picture from its first paint and swaps in the live chart once plotly.js has
+    loaded. Raises images.ExportError without a browser."""
+    jobs = [(json.dumps(page_figure(c)), "svg", width, c.height, 1) for c in charts]
+    return [replace(c, svg=svg.decode("utf-8"))
+            for c, svg in zip(charts, images.render_jsons(jobs), strict=True)]
+
+
+def _svg_markup(svg: str) -> str:
+    """The pre-rendered SVG, stretched to its box (it carries its own viewBox), scripts dropped
+    (kaleido writes none; this keeps it so)."""
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
+    return re.sub(r'^<svg\b([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"<svg\1", svg, count=1)
+
+
 def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = None,
                     plotly_src: str = f"../../{VENDOR}/{PLOTLY_FILE}",
                     topojson_url: str = f"../../{VENDOR}/topojson/") -> str:
-    """One chart's page: title, the chart (drawn by the shared plotly.js), its summary sentence,
-    caption (source, vintage, definition), the definitions in full, how far the data run, and
-    links to the interactive view and the figure's JSON. The chart's own title moves to the page
-    heading (it is not drawn twice)."""
-    spec = json.loads(chart.figure_json)
-    spec.setdefault("layout", {}).setdefault("title", {})
-    if isinstance(spec["layout"]["title"], dict):
-        spec["layout"]["title"]["text"] = ""
+    """One chart's page: title, the chart, its summary sentence, caption (source, vintage,
+    definition), the definitions in full, how far the data run, and links to the interactive
+    view and the figure's JSON.
+
+    The chart is first the pre-rendered picture of the figure (`chart.svg`, when the build had a
+    browser), painted with the page; plotly.js (preloaded from the site's one shared copy, run
+    after that first paint) then draws the live, interactive chart over it from the figure JSON
+    in the page and the picture is removed."""
+    spec = page_figure(chart)
     config = geo.plotly_config(topojsonURL=topojson_url, responsive=True)
     height = figure_height(spec)
     definitions = "".join(f'<p class="meta">{_text(d)}</p>' for d in chart.definitions)
     through = f'<p class="meta">{_text(chart.data_through)}</p>' if chart.data_through else ""
+    picture = (f'<div class="prerendered" aria-hidden="true">{_svg_markup(chart.svg)}</div>'
+               if chart.svg else "")
+    src = html.escape(plotly_src, quote=True)
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -257,13 +297,14 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_text(chart.title)} · {html.escape(SITE_NAME)}</title>
 <link rel="icon" href="data:,">
+<link rel="preload" href="{src}" as="script">
 <style>{_PAGE_STYLE}</style>
 </head>
 <body>
 <main>
 <h1>{_text(chart.title)}</h1>
-<div id="chart" class="chart" style="height:{height}px" role="img"
- aria-label="{_text(chart.summary)}"></div>
+<div class="chart-box" style="height:{height}px">{picture}<div id="chart" class="chart" role="img"
+ aria-label="{_text(chart.summary)}"></div></div>
 <p class="summary">{_text(chart.summary)}</p>
 <p class="caption">{_text(chart.caption)}</p>
 {definitions}{through}<p class="meta">Static copy of the dashboard's default view, made {html.escape(built)}.</p>
@@ -272,11 +313,24 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
  · <a href="../../{INDEX_HTML}" target="_top">All charts</a></p>
 </main>
 <script type="application/json" id="figure">{_script_json(spec)}</script>
-<script src="{html.escape(plotly_src, quote=True)}"></script>
 <script>
 (function () {{
-  var fig = JSON.parse(document.getElementById("figure").textContent);
-  Plotly.newPlot("chart", fig.data, fig.layout, {_script_json(config)});
+  function draw() {{
+    var fig = JSON.parse(document.getElementById("figure").textContent);
+    Plotly.newPlot("chart", fig.data, fig.layout, {_script_json(config)}).then(function () {{
+      var picture = document.querySelector(".prerendered");
+      if (picture) picture.remove();
+    }});
+  }}
+  function load() {{
+    var script = document.createElement("script");
+    script.src = "{src}";
+    script.onload = draw;
+    document.body.appendChild(script);
+  }}
+  // After the first paint (the picture is on screen), plotly.js runs: it takes the main thread
+  // for a while.
+  requestAnimationFrame(function () {{ setTimeout(load, 0); }});
 }})();
 </script>
 </body>

@@ -49,7 +49,7 @@ import pandas as pd
 
 from app.charts.geo import PROJECT_ROOT
 from app.data import content, provenance, tables
-from app.export import static_pages
+from app.export import images, static_pages
 from app.export.static_pages import Site, StaticChart
 from app.glue import capture
 from etl.registry import DEFINITIONS
@@ -215,12 +215,22 @@ def static_chart(page: DeclaredPage, query: tuple[tuple[str, str], ...],
                        data_through=through, query=query)
 
 
-def site_charts(pages: Sequence[DeclaredPage] | None = None) -> list[StaticChart]:
-    """The static pages of every chart's default view (every declared page but the presenter)."""
+def site_charts(pages: Sequence[DeclaredPage] | None = None, *, prerender: bool = True
+                ) -> list[StaticChart]:
+    """The static pages of every chart's default view (every declared page but the presenter),
+    each with its pre-rendered picture when a browser is there to make it (without one the
+    pages draw only the live chart, and say so on stderr)."""
     pages = [p for p in (pages or declared_pages()) if p.url_path not in EXCLUDED_PAGES]
     manifest = tables.load_manifest()
-    return [static_chart(page, query, chart, manifest)
-            for page, query, chart in capture_views(pages)]
+    charts = [static_chart(page, query, chart, manifest)
+              for page, query, chart in capture_views(pages)]
+    if not prerender:
+        return charts
+    try:
+        return static_pages.prerendered(charts)
+    except images.ExportError as err:
+        print(f"static site: no pre-rendered pictures ({err})", file=sys.stderr)
+        return charts
 
 
 # Building --------------------------------------------------------------------------------------
@@ -264,14 +274,15 @@ def _holder_alive(path: Path) -> bool:
 
 def build(out_dir: Path | None = None, *, app_url: str | None = None,
           pages: Sequence[DeclaredPage] | None = None, deck: bool = True,
-          wait_s: float = LOCK_WAIT_S) -> Path:
-    """Capture every chart's default view, render the pages, index and deck, write the site."""
+          prerender: bool = True, wait_s: float = LOCK_WAIT_S) -> Path:
+    """Capture every chart's default view, render the pages (with their pictures), index and
+    deck, write the site."""
     from app.glue import offline_deck
 
     out_dir = Path(out_dir or static_pages.SITE_DIR)
     with _lock(out_dir, wait_s):
         current = stamp()
-        charts = site_charts(pages)
+        charts = site_charts(pages, prerender=prerender)
         titles = {p.url_path: p.title for p in declared_pages()}
         built = _built_text()
         site = Site(charts=charts, stamp=current, built=built,
@@ -340,6 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     make.add_argument("--nice", action="store_true", help="run at the lowest CPU priority")
     make.add_argument("--no-wait", action="store_true",
                       help="give up at once if another build is running")
+    make.add_argument("--no-pictures", action="store_true",
+                      help="skip the pre-rendered pictures (no Chromium needed; pages then "
+                           "show their chart once plotly.js has loaded)")
     check = commands.add_parser("check", help="exit 1 if the site is missing or stale")
     check.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -357,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     try:
-        build(out_dir, app_url=args.app_url, wait_s=0 if args.no_wait else LOCK_WAIT_S)
+        build(out_dir, app_url=args.app_url, prerender=not args.no_pictures,
+              wait_s=0 if args.no_wait else LOCK_WAIT_S)
     except SiteBusy as err:
         print(f"skipped: {err}")
         return 0

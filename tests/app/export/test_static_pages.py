@@ -42,13 +42,32 @@ def test_chart_page_draws_the_apps_figure_from_local_files():
     original = json.loads(chart().figure_json)
     assert figure["data"] == original["data"], "the numbers are the app's, untouched"
     assert figure["layout"]["title"]["text"] == "", "the title is the page heading, not drawn twice"
-    assert '<script src="../../vendor/plotly.min.js"></script>' in page
+    assert '<link rel="preload" href="../../vendor/plotly.min.js" as="script">' in page
+    assert 'script.src = "../../vendor/plotly.min.js";' in page
+    assert 'class="prerendered"' not in page, "no picture when none was made"
     assert '"topojsonURL":"../../vendor/topojson/"' in page
     assert not re.search(r'(src|href)="(https?:)?//', page), "nothing from another host"
     for text in ("<h1>Deaths by year</h1>", "Deaths rose from 900 in 2010.", "Source: NIDA.",
                  "Underlying cause (NCHS standard): deaths", "The chart shows 2010–2021.",
                  'href="../../../../../overview"', 'href="benzo_trend.json"'):
         assert text in page, text
+
+
+def test_the_picture_is_shown_until_the_live_chart_is_drawn(monkeypatch):
+    svg = ('<svg class="main-svg" xmlns="http://www.w3.org/2000/svg" width="1000" height="460" '
+           'viewBox="0 0 1000 460"><script>bad()</script><rect/></svg>')
+    jobs = []
+    monkeypatch.setattr(static_pages.images, "render_jsons",
+                        lambda batch: jobs.extend(batch) or [svg.encode()] * len(batch))
+    [made] = static_pages.prerendered([chart()])
+    fig_json, fmt, width, height, scale = jobs[0]
+    assert (fmt, width, height) == ("svg", static_pages.PRERENDER_WIDTH, chart().height)
+    assert json.loads(fig_json)["layout"]["title"]["text"] == "", "the page's figure"
+    page = static_pages.chart_page_html(made, built="today")
+    assert ('<div class="prerendered" aria-hidden="true"><svg class="main-svg" '
+            'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 460"><rect/></svg></div>') in page
+    assert page.index('class="prerendered"') < page.index('id="chart"')
+    assert 'picture.remove()' in page
 
 
 def test_chart_page_escapes_every_text():
