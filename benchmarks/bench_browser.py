@@ -68,7 +68,9 @@ PROBE = """
 (() => {
   const b = window.__bench = {firstChart: null, interactive: null, scriptDone: null,
                                sawRunning: false};
-  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const visible = el => {
+    const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0;
+  };
   const check = () => {
     const now = performance.now();
     if (b.firstChart === null) {

@@ -36,18 +36,20 @@ CONTAINER = "embedded_chart"
 TEXT = "static_site"
 """content/static_site.md: the sentences under the snippet."""
 _CHART_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_INSIDE = f".st-key-{CONTAINER}"
 _DRAWN = "_embed_drawn"
 
 # Everything in the main area but the embedded chart's container (and the blocks holding it) is
 # hidden; tab bars too; the menu and header as well, in case the link lacks embed=true; and the
 # page's top padding shrinks to a frame's. (Selectors: Streamlit 1.67's data-testid attributes.)
 _ONLY_EMBEDDED = f"""<style>
-[data-testid="stMain"] [data-testid="stElementContainer"]:not(.st-key-{CONTAINER} *),
-[data-testid="stMain"] [data-testid="stLayoutWrapper"]:not(:has(.st-key-{CONTAINER})):not(.st-key-{CONTAINER} *),
+[data-testid="stMain"] [data-testid="stElementContainer"]:not({_INSIDE} *),
+[data-testid="stMain"] [data-testid="stLayoutWrapper"]:not(:has({_INSIDE})):not({_INSIDE} *),
 [data-testid="stMain"] [data-testid="stTabs"] [role="tablist"],
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"]
 {{display: none !important;}}
-[data-testid="stMainBlockContainer"] {{padding-top: 1rem !important; padding-bottom: 1rem !important;}}
+[data-testid="stMainBlockContainer"]
+{{padding-top: 1rem !important; padding-bottom: 1rem !important;}}
 </style>"""
 
 

@@ -43,7 +43,8 @@ MAX_RAW_LENGTH = 1000
 """A link value longer than this is rejected before it is parsed (all 51 state codes take 152)."""
 LIST_SEPARATOR = ","
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_RESERVED_KEYS = frozenset({"embed", "embed_options", "embed_chart"})  # embed_chart: app.glue.embed
+# Streamlit's embed keys, and app.glue.embed's: the chart an embed link shows.
+_RESERVED_KEYS = frozenset({"embed", "embed_options", "embed_chart"})
 _INTEGER = re.compile(r"-?[0-9]{1,9}")  # ASCII digits only: int() would also take "٢٠١٠" or " 2010"
 _FLAGS = {"true": True, "false": False}
 

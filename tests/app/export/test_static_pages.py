@@ -174,3 +174,9 @@ def test_deck_is_one_file_with_everything_inside():
         in deck
     with pytest.raises(ValueError):
         static_pages.deck_html([], title="", built="", plotly_js="", topojson="{}")
+
+
+@pytest.mark.parametrize("name", ["TEXT_COLOR", "MUTED_COLOR", "LINK_COLOR"])
+def test_page_text_has_4_5_to_1_on_the_white_page(name):
+    from app.charts.theme import contrast_ratio
+    assert contrast_ratio(getattr(static_pages, name), "#FFFFFF") >= 4.5
