@@ -51,7 +51,7 @@ from app.charts.geo import PROJECT_ROOT
 from app.data import content, provenance, tables
 from app.export import images, static_pages
 from app.export.static_pages import Site, StaticChart
-from app.glue import capture
+from app.glue import capture, offline_deck
 from etl.registry import DEFINITIONS
 
 ENTRY_SCRIPT = PROJECT_ROOT / "dashboard.py"
@@ -128,7 +128,7 @@ def is_current(site_dir: Path | None = None) -> bool:
 
 def _run(page: DeclaredPage, query: dict[str, str]) -> capture.Recording:
     """One run of `page` through dashboard.py, as a link carrying `query` opens it."""
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest  # only the build needs it, not a server start
     at = AppTest.from_file(str(ENTRY_SCRIPT), default_timeout=RUN_TIMEOUT_S)
     at.query_params.update(query)
     at.switch_page(page.file)
@@ -277,8 +277,6 @@ def build(out_dir: Path | None = None, *, app_url: str | None = None,
           prerender: bool = True, wait_s: float = LOCK_WAIT_S) -> Path:
     """Capture every chart's default view, render the pages (with their pictures), index and
     deck, write the site."""
-    from app.glue import offline_deck
-
     out_dir = Path(out_dir or static_pages.SITE_DIR)
     with _lock(out_dir, wait_s):
         current = stamp()
