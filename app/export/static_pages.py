@@ -240,6 +240,8 @@ a{{color:{LINK_COLOR};}}
 .summary{{margin:8px 0;}}
 .links{{font-size:0.95rem;margin:10px 0 0;}}
 ul{{padding-left:1.3em;}}
+.framed main{{padding:8px 12px;}}
+.framed .summary,.framed .definition,.framed .built{{display:none;}}
 """
 
 
@@ -278,6 +280,9 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
     definition), the definitions in full, how far the data run, and links to the interactive
     view and the figure's JSON.
 
+    Inside an iframe (an embed) the page keeps to the title, chart, source line, how recent
+    the data are and the links; the summary stays the chart's accessible name.
+
     The chart is first the pre-rendered picture of the figure (`chart.svg`, when the build had a
     browser), painted with the page; plotly.js (preloaded from the site's one shared copy, run
     after that first paint) then draws the live, interactive chart over it from the figure JSON
@@ -285,7 +290,8 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
     spec = page_figure(chart)
     config = geo.plotly_config(topojsonURL=topojson_url, responsive=True)
     height = figure_height(spec)
-    definitions = "".join(f'<p class="meta">{_text(d)}</p>' for d in chart.definitions)
+    definitions = "".join(f'<p class="meta definition">{_text(d)}</p>'
+                          for d in chart.definitions)
     through = f'<p class="meta">{_text(chart.data_through)}</p>' if chart.data_through else ""
     picture = (f'<div class="prerendered" aria-hidden="true">{_svg_markup(chart.svg)}</div>'
                if chart.svg else "")
@@ -300,6 +306,7 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
 <link rel="icon" href="data:,">
 <link rel="preload" href="{src}" as="script">
 <style>{_PAGE_STYLE}</style>
+<script>if (window.self !== window.top) document.documentElement.classList.add("framed");</script>
 </head>
 <body>
 <main>
@@ -308,7 +315,7 @@ def chart_page_html(chart: StaticChart, *, built: str, app_url: str | None = Non
  aria-label="{_text(chart.summary)}"></div></div>
 <p class="summary">{_text(chart.summary)}</p>
 <p class="caption">{_text(chart.caption)}</p>
-{definitions}{through}<p class="meta">Static copy of the dashboard's default view, made
+{definitions}{through}<p class="meta built">Static copy of the dashboard's default view, made
  {html.escape(built)}.</p>
 <p class="links"><a href="{link}" target="_top">Open the interactive view</a>
  · <a href="{html.escape(chart.stem)}.json" download>Figure data (JSON)</a>

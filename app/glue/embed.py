@@ -63,9 +63,9 @@ def embedded_chart() -> str | None:
 
 
 def draw_embedded(fig: go.Figure, caption: str, summary: str, key: str, title: str) -> None:
-    """The chart of an embed link: its title (unless the figure draws its own), the figure, its
-    caption (source and definition), summary sentence and a link to the full view; the rest of
-    the page is hidden."""
+    """The chart of an embed link: its title (unless the figure draws its own), the figure (the
+    summary sentence is its accessible name), its caption (source and definition) and a link to
+    the full view; the rest of the page is hidden."""
     st.session_state[_DRAWN] = key
     st.html(_ONLY_EMBEDDED)
     with st.container(key=CONTAINER):
@@ -75,7 +75,6 @@ def draw_embedded(fig: go.Figure, caption: str, summary: str, key: str, title: s
                         theme=None, alt=summary)
         if caption:
             st.caption(caption)
-        st.markdown(summary)
         full = urlstate.shareable_url()
         if full.startswith(("http://", "https://")):
             st.markdown(f"[Open this view in the dashboard]({full})")

@@ -45,6 +45,8 @@ def test_chart_page_draws_the_apps_figure_from_local_files():
     assert '<link rel="preload" href="../../vendor/plotly.min.js" as="script">' in page
     assert 'script.src = "../../vendor/plotly.min.js";' in page
     assert 'class="prerendered"' not in page, "no picture when none was made"
+    assert ".framed .summary,.framed .definition,.framed .built{display:none;}" in page, \
+        "an embed keeps to the chart, its source line and links"
     assert '"topojsonURL":"../../vendor/topojson/"' in page
     assert not re.search(r'(src|href)="(https?:)?//', page), "nothing from another host"
     for text in ("<h1>Deaths by year</h1>", "Deaths rose from 900 in 2010.", "Source: NIDA.",

@@ -93,7 +93,8 @@ def test_an_embed_link_draws_that_chart_alone():
     assert at.get("plotly_chart")[0].proto.id.endswith("-chart_trend")
     assert [s.value for s in at.subheader] == ["Deaths, 2010–2021"]
     assert [c.value for c in at.caption] == ["Source: NIDA."]
-    assert [m.value for m in at.markdown] == ["Deaths rose."]
+    assert at.get("plotly_chart")[0].proto.alt == "Deaths rose."
+    assert not at.markdown, "the summary is the chart's accessible name, not a paragraph"
     assert not at.expander and not at.get("download_button"), "no tools in an embed"
     styles = [h.proto.body for h in at.get("html")]
     assert any(".st-key-embedded_chart" in s and "display: none" in s for s in styles)
