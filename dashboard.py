@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.glue import navigation, warmup
+from app.glue import embed, navigation, static_site, warmup
 
 # A local file: a Material icon name as page icon would be fetched from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
@@ -54,6 +54,8 @@ def menu_position(url_path: str | None) -> str:
     return "hidden" if url_path in FULL_SCREEN else "sidebar"
 
 
+# Once per server process, in the background: rebuild static/site/ when the data or code changed.
+static_site.refresh_in_background()
 navigation.open_default_page_by_name(DEFAULT_URL_PATH)
 position = menu_position(navigation.requested_url_path(PAGES))
 page = st.navigation(PAGES, position=position)
@@ -63,3 +65,4 @@ navigation.rerun_after_reconnect()
 # The first run of a process warms the other pages in the background (app/glue/warmup.py).
 warmup.start_once(page.url_path)
 page.run()
+embed.report_missing()  # an embed link (?embed_chart=key) naming a chart this view lacks

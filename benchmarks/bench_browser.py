@@ -1,6 +1,7 @@
 """Time to first chart in headless Chromium, every dashboard page against a bare Streamlit page.
 
 Run: python benchmarks/bench_browser.py [--loads 5] [--pages overview,states]
+                                        [--static overview/benzo_trend,states/states_map]
                                         [--json /tmp/bench/browser.json]
 
 Starts three servers on free localhost ports (one per app, `python -m streamlit run ...
@@ -11,7 +12,10 @@ page at /chart). Drives Debian's Chromium through Playwright. Each load is a new
 
 Each dashboard page is opened where its links point: the default page at "/", the others at
 /<url_path>. Measured in the page, from navigation start (performance.timeOrigin):
-  first chart     the first `.js-plotly-plot .main-svg` in the DOM with a non-zero box
+  first chart     the first `.js-plotly-plot .main-svg` in the DOM with a non-zero box (on a
+                  static chart page, also its pre-rendered picture `.prerendered svg`)
+  interactive     the first live plotly.js chart (`.js-plotly-plot .main-svg`); the same as
+                  first chart on a Streamlit page
   script done     the app's script run finished (stApp data-test-script-state running ->
                   notRunning), i.e. the status widget is gone
 Per page: one warm-up load right after the server started (reported as "first load"), then
@@ -22,6 +26,14 @@ the bare page at "/", every other page (/states, ...) with the bare page at /cha
 below "/" costs Streamlit's frontend an extra connection check that no app code can avoid (see
 bare_page_at_path.py). The ratio to the bare page at "/" is printed beside it. Pages without a
 chart report only "script done".
+
+Static tier (issue 13 §4): the static chart pages named by --static (default the overview's trend
+and the States map; `--static ""` for none) are loaded the same way from the dashboard's own
+server (/app/static/site/charts/<page>/<key>.html), measured to their first chart, and held
+against <= 0.5x the bare page at "/", warm (median of the measured loads) and cold (the first
+load after the server started: they come right after the two references in the warm-up round,
+before any dashboard page). The site is brought up to date before the servers start
+(app.glue.static_site.ensure_current), so no rebuild runs during the measurements.
 
 A benchmark, not a test: it reports, it never fails on a missed target.
 """
@@ -42,6 +54,9 @@ sys.path.insert(0, str(ROOT))
 from devtools import (CHROMIUM, CHROMIUM_ARGS, DashboardPage, dashboard_pages,  # noqa: E402
                       free_port, start_streamlit, stop_streamlit)
 TARGET_RATIO = 1.3
+STATIC_TARGET_RATIO = 0.5
+STATIC_PREFIX = "static "
+DEFAULT_STATIC = "overview/benzo_trend,states/states_map"
 BARE_ROOT = "bare (reference)"
 BARE_PATH = "bare at /chart (reference)"
 NO_CHART_GRACE_MS = 5000  # after the script finished, wait this long for a chart before "none"
@@ -51,13 +66,21 @@ NO_CHART_GRACE_MS = 5000  # after the script finished, wait this long for a char
 # requestAnimationFrame check (catches a box that becomes non-zero without a DOM mutation).
 PROBE = """
 (() => {
-  const b = window.__bench = {firstChart: null, scriptDone: null, sawRunning: false};
-  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const b = window.__bench = {firstChart: null, interactive: null, scriptDone: null,
+                               sawRunning: false};
+  const visible = el => {
+    const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0;
+  };
   const check = () => {
     const now = performance.now();
     if (b.firstChart === null) {
-      for (const el of document.querySelectorAll('.js-plotly-plot .main-svg')) {
+      for (const el of document.querySelectorAll('.js-plotly-plot .main-svg, .prerendered svg')) {
         if (visible(el)) { b.firstChart = now; break; }
+      }
+    }
+    if (b.interactive === null) {
+      for (const el of document.querySelectorAll('.js-plotly-plot .main-svg')) {
+        if (visible(el)) { b.interactive = now; break; }
       }
     }
     if (b.scriptDone === null) {
@@ -66,7 +89,7 @@ PROBE = """
       if (state === 'running') b.sawRunning = true;
       else if (b.sawRunning && state === 'notRunning') b.scriptDone = now;
     }
-    return b.firstChart !== null && b.scriptDone !== null;
+    return b.interactive !== null && b.scriptDone !== null;
   };
   const start = () => {
     const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
@@ -82,37 +105,43 @@ PROBE = """
 
 
 @contextmanager
-def serving(pages: Sequence[DashboardPage]) -> Iterator[list[tuple[str, str]]]:
+def serving(pages: Sequence[DashboardPage], static: Sequence[str] = ()
+            ) -> Iterator[list[tuple[str, str]]]:
     """Start the dashboard and both reference pages on free ports; yield (name, url) of what to
-    load: the bare page at "/", the bare page at /chart, then each page where the app's links
-    point (the default page at "/"). The servers stop on exit."""
+    load: the bare page at "/", the bare page at /chart, the static chart pages (`static`:
+    "<page>/<key>"), then each page where the app's links point (the default page at "/"). The
+    servers stop on exit."""
     ports = {script: free_port() for script in
              ("dashboard.py", "benchmarks/bare_page.py", "benchmarks/bare_page_at_path.py")}
     servers = []
     try:
         for script, port in ports.items():
             servers.append(start_streamlit(script, port))
+        app = f"http://127.0.0.1:{ports['dashboard.py']}"
         yield ([(BARE_ROOT, f"http://127.0.0.1:{ports['benchmarks/bare_page.py']}/"),
                 (BARE_PATH, f"http://127.0.0.1:{ports['benchmarks/bare_page_at_path.py']}/chart")]
-               + [(p.url_path, f"http://127.0.0.1:{ports['dashboard.py']}/{p.served_at}")
-                  for p in pages])
+               + [(STATIC_PREFIX + name, f"{app}/app/static/site/charts/{name}.html")
+                  for name in static]
+               + [(p.url_path, f"{app}/{p.served_at}") for p in pages])
     finally:
         for proc in servers:
             stop_streamlit(proc)
 
 
-def load(browser, url: str, timeout_ms: int) -> dict[str, Any]:
-    """One load in a fresh context: times (ms from navigation start) and error boxes."""
+def load(browser, url: str, timeout_ms: int, *, static: bool = False) -> dict[str, Any]:
+    """One load in a fresh context: times (ms from navigation start) and error boxes. A static
+    page has no script run: its load ends at its first chart."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(PROBE)
     page = context.new_page()
+    done = ("window.__bench.interactive !== null" if static else
+            f"""window.__bench.scriptDone !== null &&
+                 (window.__bench.firstChart !== null ||
+                  performance.now() - window.__bench.scriptDone > {NO_CHART_GRACE_MS})""")
     try:
         page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.wait_for_function(
-            f"""() => window.__bench && window.__bench.scriptDone !== null &&
-                 (window.__bench.firstChart !== null ||
-                  performance.now() - window.__bench.scriptDone > {NO_CHART_GRACE_MS})""",
-            timeout=timeout_ms, polling=100)
+        page.wait_for_function(f"() => window.__bench && {done}", timeout=timeout_ms,
+                               polling=100)
         result = page.evaluate("() => ({...window.__bench, "
                                "dcl: performance.getEntriesByType('navigation')[0]"
                                ".domContentLoadedEventEnd})")
@@ -125,6 +154,10 @@ def load(browser, url: str, timeout_ms: int) -> dict[str, Any]:
         return {"failed": f"{type(err).__name__}: {str(err).splitlines()[0][:150]}"}
     finally:
         context.close()
+
+
+def ratio_of(value: float | None, reference: float | None) -> float | None:
+    return value / reference if value and reference else None
 
 
 def median(values: list[float]) -> float | None:
@@ -140,8 +173,15 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5, help="measured loads per page")
     parser.add_argument("--pages", default="", help="comma-separated url paths (default: all)")
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per load")
+    parser.add_argument("--static", default=DEFAULT_STATIC,
+                        help="static chart pages to measure, as <page>/<key>, comma-separated "
+                             f"(default {DEFAULT_STATIC}; \"\" for none)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    static = [name for name in args.static.split(",") if name]
+    if static:
+        from app.glue import static_site
+        static_site.ensure_current()
 
     from playwright.sync_api import sync_playwright
 
@@ -154,19 +194,21 @@ def main() -> None:
         print(f"warning: page files missing (their loads will show an error): {missing}",
               file=sys.stderr)
 
-    with serving(pages) as targets:
+    with serving(pages, static) as targets:
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in targets}
         first: dict[str, dict[str, Any]] = {}
         timeout_ms = int(args.timeout * 1000)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, url in targets:  # warm-up: first load after the server started
-                first[name] = load(browser, url, timeout_ms)
+                first[name] = load(browser, url, timeout_ms,
+                                   static=name.startswith(STATIC_PREFIX))
                 print(f"first load {name:<18} {fmt(first[name].get('firstChart'))} ms "
                       f"{first[name].get('failed', '')}", file=sys.stderr, flush=True)
             for round_no in range(args.loads):
                 for name, url in targets:
-                    samples[name].append(load(browser, url, timeout_ms))
+                    samples[name].append(load(browser, url, timeout_ms,
+                                              static=name.startswith(STATIC_PREFIX)))
                 print(f"round {round_no + 1}/{args.loads} done", file=sys.stderr, flush=True)
             browser.close()
 
@@ -178,9 +220,13 @@ def main() -> None:
             "page": name,
             "first_load_chart_ms": first[name].get("firstChart"),
             "first_chart_ms": median(charts) if len(charts) == len(ok) and ok else None,
+            "interactive_ms": median([s["interactive"] for s in ok
+                                      if s.get("interactive") is not None]),
+            "first_load_interactive_ms": first[name].get("interactive"),
             "first_chart_min_ms": min(charts) if charts else None,
             "first_chart_max_ms": max(charts) if charts else None,
-            "script_done_ms": median([s["scriptDone"] for s in ok]),
+            "script_done_ms": median([s["scriptDone"] for s in ok
+                                      if s.get("scriptDone") is not None]),
             "dom_content_loaded_ms": median([s["dcl"] for s in ok]),
             "loads": len(ok), "failed": [s["failed"] for s in samples[name] if "failed" in s],
             "has_chart": bool(charts),
@@ -198,7 +244,9 @@ def main() -> None:
           "found' modal) |")
     print("|---|---:|---:|---:|---|---:|---:|---:|---|")
     for r in rows:
-        reference = BARE_ROOT if r["page"] in default_pages | {BARE_ROOT} else BARE_PATH
+        static_page = r["page"].startswith(STATIC_PREFIX)
+        reference = (BARE_ROOT if r["page"] in default_pages | {BARE_ROOT} or static_page
+                     else BARE_PATH)
         r["reference"] = reference
         ratio = (r["first_chart_ms"] / bare[reference]
                  if r["first_chart_ms"] and bare.get(reference) else None)
@@ -209,6 +257,8 @@ def main() -> None:
                   else "met" if ratio <= TARGET_RATIO else "MISSED")
         if not r["has_chart"]:
             target = "no chart"
+        elif static_page:
+            target = "below"
         span = (f"{fmt(r['first_chart_min_ms'])}–{fmt(r['first_chart_max_ms'])}"
                 if r["has_chart"] else "–")
         failed = f" ({len(r['failed'])} failed: {r['failed'][0]})" if r["failed"] else ""
@@ -217,6 +267,28 @@ def main() -> None:
               f"{fmt(ratio, 2)} | {target} | {fmt(r['ratio_to_root'], 2)} | "
               f"{fmt(r['script_done_ms'])} | {fmt(r['first_load_chart_ms'])} | "
               f"{r['exception_boxes']}/{r['error_boxes']}/{r['not_found_modal']}{failed} |")
+    static_rows = [r for r in rows if r["page"].startswith(STATIC_PREFIX)]
+    if static_rows:
+        bare_first = next(r["first_load_chart_ms"] for r in rows if r["page"] == BARE_ROOT)
+        print(f"\nStatic tier: first chart of a static page (served by the dashboard's server) "
+              f"vs the bare Streamlit page at \"/\" (target ≤ {STATIC_TARGET_RATIO}×, warm and "
+              "cold)")
+        print("| static page | warm (median) | ratio | cold (first load after start) | ratio "
+              "| target | interactive: warm / cold (ratio) |")
+        print("|---|---:|---:|---:|---:|---|---|")
+        for r in static_rows:
+            warm = (r["first_chart_ms"] / bare[BARE_ROOT]
+                    if r["first_chart_ms"] and bare.get(BARE_ROOT) else None)
+            cold = (r["first_load_chart_ms"] / bare_first
+                    if r["first_load_chart_ms"] and bare_first else None)
+            r["static_ratio_warm"], r["static_ratio_cold"] = warm, cold
+            met = warm is not None and cold is not None and max(warm, cold) <= STATIC_TARGET_RATIO
+            print(f"| {r['page'][len(STATIC_PREFIX):]} | {fmt(r['first_chart_ms'])} | "
+                  f"{fmt(warm, 2)} | {fmt(r['first_load_chart_ms'])} | {fmt(cold, 2)} | "
+                  f"{'met' if met else 'MISSED'} | {fmt(r['interactive_ms'])} "
+                  f"({fmt(ratio_of(r['interactive_ms'], bare[BARE_ROOT]), 2)}) / "
+                  f"{fmt(r['first_load_interactive_ms'])} "
+                  f"({fmt(ratio_of(r['first_load_interactive_ms'], bare_first), 2)}) |")
     payload = {"loads": args.loads, "pages": rows}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

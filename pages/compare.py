@@ -74,13 +74,14 @@ if plotted.empty:
     st.stop()
 
 sex_text = "" if sex == "all" else f", {common.SEX_LABELS[sex].lower()}"
-st.subheader(f"{measure_label}, United States{sex_text}, {years[0]}–{years[1]}")
+title = f"{measure_label}, United States{sex_text}, {years[0]}–{years[1]}"
+st.subheader(title)
 fig = cache.figure(lines.time_series, plotted, color_by="drug_group",
                    measure_label=measure_label, unit=unit, log_y=scale == "log",
                    events=content.chart_events(*years) if show_events else [])
 caption = (provenance.source_caption_text(provenance.table_source_id(TABLE), DEFINITION) + " "
            + content.read_markdown("compare_note"))
-blocks.chart_block(fig, plotted, caption, key="compare_drugs",
+blocks.chart_block(fig, plotted, caption, key="compare_drugs", export_title=title,
                    summary_kwargs={"color_by": "drug_group", "unit": unit})
 layout.definition_note(DEFINITION)
 layout.newer_data_notes(provenance.table_source_id(TABLE))

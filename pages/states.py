@@ -85,8 +85,9 @@ if not without_rate.empty:
     st.markdown(f"**No rate shown for {year}** (grey on the map; small numbers, not zero):\n"
                 + states.states_without_rate_markdown(without_rate))
 
-st.subheader(f"{drug_label(drug)}: selected states and the United States, "
-             f"{first_year}–{last_year}")
+lines_title = (f"{drug_label(drug)}: selected states and the United States, "
+               f"{first_year}–{last_year}")
+st.subheader(lines_title)
 col_states, col_events = st.columns([3, 1], vertical_alignment="center")
 with col_states:
     chosen = urlstate.multiselect("States", states.state_options(), DEFAULT_STATES, key="states",
@@ -100,7 +101,7 @@ fig_lines = cache.figure(
     events=content.chart_events(first_year, last_year) if show_events else [],
     style_overrides={states.US_LABEL: US_STYLE})
 blocks.chart_block(fig_lines, comparison, wonder_caption, key="states_lines",
-                   summary_kwargs={"color_by": "geo_name"})
+                   summary_kwargs={"color_by": "geo_name"}, export_title=lines_title)
 layout.definition_note(states.WONDER_STATE_DEFINITION)
 layout.newer_data_notes(wonder_source)
 st.markdown(content.fill(content.read_markdown("states_wonder"), {

@@ -15,6 +15,11 @@ from etl.build import DEFAULT_OUT, default_raw_dir  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# Neither the AppTest runs of dashboard.py nor the servers the browser tests start rebuild the
+# static site in the background (app.glue.static_site.refresh_in_background): a test that needs
+# the site builds it itself (static_site.ensure_current), and no build runs beside the others.
+os.environ.setdefault("BENZO_STATIC_SITE", "off")
+
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:

@@ -6,6 +6,7 @@ module's `SOURCE`) and from etl.registry.DEFINITIONS, never from strings typed i
 """
 from __future__ import annotations
 
+import calendar
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,27 @@ def table_caption_text(name: str, directory: Path | None = None) -> str:
     labels = "; ".join(definition_label(d) for d in definitions)
     caption = source_caption_text(source_id, None, directory)
     return f"{caption[:-1]}. Definition: {labels}." if labels else caption
+
+
+def period_text(period: str) -> str:
+    """'2022' stays; '2021-12' reads 'December 2021'."""
+    year, _, month = str(period).partition("-")
+    if month.isdigit() and 1 <= int(month) <= 12:
+        return f"{calendar.month_name[int(month)]} {year}"
+    return str(period)
+
+
+def data_through_text(source_id: str, directory: Path | None = None) -> str:
+    """How far the source's data run, in words, from the manifest ('The source's data run through
+    2022 (final), released 2024-05-02.'); '' when the manifest does not say."""
+    info = source_info(source_id, directory)
+    through = info.get("data_through")
+    if not through:
+        return ""
+    status = info.get("last_period_status")
+    text = f"The source's data run through {period_text(str(through))}"
+    if status:
+        text += f" ({status})"
+    if info.get("released"):
+        text += f", released {info['released']}"
+    return text + "."

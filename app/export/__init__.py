@@ -1,5 +1,7 @@
 """Charts leaving the screen: a slide-styled copy of a figure (`restyle`), PNG (1920×1080) and
-SVG rendered server-side with kaleido (`images`), and a page's PDF handout (`handout`).
+SVG rendered server-side with kaleido (`images`), a page's PDF handout (`handout`), and charts
+as static HTML: one page per chart view, their index and the self-contained slide deck
+(`static_pages`, the one renderer of the static tier, the embeds and the offline deck).
 
 Offline by construction (a classroom without internet must still export):
 - kaleido 1.x renders in a headless Chromium that choreographer finds on its own: a copy it

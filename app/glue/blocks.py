@@ -1,6 +1,7 @@
 """A chart the standard way, on every page: the figure, its caption, a summary sentence, slide-image
-downloads, "Show data" and "Cite and reproduce this view" drawn when opened; and a page's PDF
-handout of its charts.
+downloads, "Show data", "Cite and reproduce this view" and "Embed this chart" drawn when opened;
+and a page's PDF handout of its charts. An embed link (`?embed_chart=<key>`, app.glue.embed)
+gets that chart alone; while the static site is built, every call is recorded (app.glue.capture).
 
 Nothing here passes data- or URL-derived text through `unsafe_allow_html`: captions and tables
 are rendered as plain Markdown or dataframes. Images and PDFs are made on click only, through
@@ -24,7 +25,7 @@ from app.charts import summaries
 from app.charts.geo import plotly_config
 from app.data import currency, tables
 from app.export import handout, images, restyle
-from app.glue import cache, urlstate
+from app.glue import cache, capture, embed, urlstate
 from app.glue.layout import on_demand
 from app.views import citations, reproduce
 
@@ -32,6 +33,9 @@ SHOW_DATA_KEY = "show_data_"
 
 
 CITE_KEY = "cite_view_"
+
+
+EMBED_KEY = "embed_view_"
 """Prefixes of chart_block's expander keys (+ the chart's key); st.session_state[...] is True
 while the expander is open."""
 
@@ -64,8 +68,10 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     """Draw one chart the standard way: the figure (offline map config), its caption (source and
     definition), a one-sentence summary for screen readers, "PNG (1920×1080)" and "SVG" downloads
     of a slide version (see `image_downloads`), a "Show data" expander with exactly the
-    plotted rows and a CSV download of the same rows, and a "Cite and reproduce this view"
-    expander. Both expanders draw their content only while open.
+    plotted rows and a CSV download of the same rows, a "Cite and reproduce this view"
+    expander and an "Embed this chart" expander (an iframe snippet, app.glue.embed). The
+    expanders draw their content only while open. On an embed link naming another chart it
+    draws nothing; naming this one, only the chart with its title, caption and summary.
 
     `plotted_df`: the rows given to the chart builder (or a builder's `*_data` output for derived
     charts); `key`: unique per page, used for widget keys and the file names. `summary`:
@@ -86,6 +92,14 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
                 else cache.call(summaries.chart_summary, plotted_df, **(summary_kwargs or {})))
     through = data_through or cache.call(currency.rows_through, plotted_df)
     caption = " ".join(part for part in (caption, through) if part)
+    title = export_title or restyle.plain_text(fig.layout.title.text or "")
+    section = handout.HandoutSection(title=title, figure=fig, summary=sentence,
+                                     source=caption or "")
+    capture.record_chart(key, fig, plotted_df, caption, sentence, title)
+    if embed.embedded_chart() is not None:  # an embed link: this chart alone, or nothing
+        if embed.embedded_chart() == key:
+            embed.draw_embedded(fig, caption, sentence, key, title)
+        return section
     # theme=None: the chart keeps its own white card and dark text in both Streamlit themes
     # (app.charts.theme: no chart text colour passes AA on both, and a theme switch does not rerun).
     st.plotly_chart(fig, width="stretch", config=plotly_config(**(config or {})),
@@ -106,8 +120,10 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
         with on_demand("Cite and reproduce this view", CITE_KEY + key) as opened:
             if opened:
                 cite_and_reproduce(plotted_df, _details(plotted_df).reproduction, key=key)
-    return handout.HandoutSection(title=export_title or restyle.plain_text(
-        fig.layout.title.text or ""), figure=fig, summary=sentence, source=caption or "")
+        with on_demand("Embed this chart", EMBED_KEY + key) as opened:
+            if opened:
+                embed.embed_box(fig, caption, key, title)
+    return section
 
 
 def _details(plotted_df: pd.DataFrame) -> ChartDetails:

@@ -35,13 +35,16 @@ from urllib.parse import quote, urlencode
 
 import streamlit as st
 
+from app.glue import capture
+
 T = TypeVar("T", bound=Hashable)
 
 MAX_RAW_LENGTH = 1000
 """A link value longer than this is rejected before it is parsed (all 51 state codes take 152)."""
 LIST_SEPARATOR = ","
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_RESERVED_KEYS = frozenset({"embed", "embed_options"})
+# Streamlit's embed keys, and app.glue.embed's: the chart an embed link shows.
+_RESERVED_KEYS = frozenset({"embed", "embed_options", "embed_chart"})
 _INTEGER = re.compile(r"-?[0-9]{1,9}")  # ASCII digits only: int() would also take "٢٠١٠" or " 2010"
 _FLAGS = {"true": True, "false": False}
 
@@ -147,7 +150,7 @@ def encode(value: Any) -> str:
 def _check_key(key: str) -> None:
     if not _KEY_PATTERN.fullmatch(key) or key in _RESERVED_KEYS:
         raise ValueError(f"URL key {key!r} must be 1-32 lowercase letters, digits or _, start "
-                         "with a letter, and not be embed/embed_options")
+                         "with a letter, and not be embed/embed_options/embed_chart")
 
 
 def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any],
@@ -275,6 +278,7 @@ def tabs(labels: Mapping[str, str], key: str, default: str | None = None) -> dic
     if default not in labels:
         raise ValueError(f"default {default!r} of {key!r} is not one of its tabs")
     _tokens(tokens)
+    capture.record_tabs(key, tuple(tokens), default)
     by_name = dict(zip(names, tokens, strict=True))
 
     def to_raw(label: str) -> str:

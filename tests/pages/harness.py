@@ -36,11 +36,11 @@ def run_page(page: str, query: dict[str, str] | None = None) -> AppTest:
 
 
 def open_chart_details(at: AppTest) -> AppTest:
-    """Open every chart's "Show data" and "Cite and reproduce this view" expander, as a reader
-    clicking each one would, and rerun: their tables, CSV buttons and code are drawn only while
-    open (app.glue.blocks.chart_block)."""
+    """Open every chart's "Show data", "Cite and reproduce this view" and "Embed this chart"
+    expander, as a reader clicking each one would, and rerun: their tables, CSV buttons, code and
+    snippets are drawn only while open (app.glue.blocks.chart_block)."""
     for key in list(at.session_state.keys()):
-        if key.startswith((blocks.SHOW_DATA_KEY, blocks.CITE_KEY)):
+        if key.startswith((blocks.SHOW_DATA_KEY, blocks.CITE_KEY, blocks.EMBED_KEY)):
             at.session_state[key] = True
     return at.run()
 

@@ -24,3 +24,21 @@ def test_definitions_from_registry():
     assert provenance.definition_text("mcd_overdose") == DEFINITIONS["mcd_overdose"].description
     assert provenance.definition_label("ucd_overdose") == DEFINITIONS["ucd_overdose"].label
     assert "not in the registry" in provenance.definition_text("nope")
+
+
+def test_period_text_names_months():
+    assert provenance.period_text("2022") == "2022"
+    assert provenance.period_text("2021-12") == "December 2021"
+    assert provenance.period_text("2021-13") == "2021-13"
+
+
+def test_data_through_text_from_the_manifest(data_folder):
+    import json
+    path = data_folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    assert provenance.data_through_text("nida", data_folder) == "", "no data_through: nothing said"
+    manifest["sources"]["nida"].update(data_through="2025-06", last_period_status="provisional",
+                                       released="2025-08-25")
+    path.write_text(json.dumps(manifest))
+    assert provenance.data_through_text("nida", data_folder) == (
+        "The source's data run through June 2025 (provisional), released 2025-08-25.")

@@ -107,7 +107,8 @@ def test_chart_block_draws_caption_summary_table_and_help():
     assert not at.exception
     assert at.caption[0].value == "Source: test. Data through 2021, final."
     assert any("from 9,711 deaths in 2019 to 12,499 in 2021" in m.value for m in at.markdown)
-    assert [e.label for e in at.expander] == ["Show data", "Cite and reproduce this view"]
+    assert [e.label for e in at.expander] == ["Show data", "Cite and reproduce this view",
+                                              "Embed this chart"]
     assert not at.dataframe and not at.code, "expander content is drawn only once opened"
     at.session_state["show_data_deaths"] = True
     at.run()
