@@ -17,7 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.data import content, tables
-from app.glue import blocks, headlines, layout, presenter, slides, urlstate
+from app.glue import blocks, headlines, layout, offline_deck, presenter, slides, urlstate
 from app.presenting import deck, rooms, screen, slide_charts
 from app.presenting.deck import Slide
 
@@ -168,7 +168,7 @@ def audience() -> None:
                               slides.handout_sections(all_slides, events=show_events),
                               key="handout",
                               subtitle="Slides with their numbers, sources and speaker notes")
-        presenter.download_deck_button(all_slides, events=show_events)
+        offline_deck.deck_download_button(events=show_events)
 
 
 def speaker() -> None:

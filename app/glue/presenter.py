@@ -294,9 +294,3 @@ def follow(code: str, on_gone: Callable[[], None], draw: Callable[[room_rules.Ro
                        f"{room_rules.clock_text(away)}; this view moves again when they are back.")
 
     check()
-
-
-def download_deck_button(slides: Any, *, events: bool = True) -> None:
-    """SPOT FOR "Download the deck" (issue 12, static tier): the self-contained HTML deck built by
-    the static renderer goes here, in the presenter's Share menu. Draws nothing until wired."""
-    del slides, events

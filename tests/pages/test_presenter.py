@@ -293,9 +293,10 @@ def test_the_page_runs_through_dashboard_with_its_way_out():
     # Where it leads (the overview at "/") is checked in tests/browser/test_presenter_browser.py.
 
 
-def test_handout_button_is_offered():
+def test_handout_and_offline_deck_are_offered():
     at = run_page()
-    assert any(b.proto.label == "Handout (PDF)" for b in at.get("download_button"))
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Handout (PDF)" in labels and "Download the deck" in labels
 
 
 @pytest.mark.parametrize("missing,broken,working", [
