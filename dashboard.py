@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.glue import embed, navigation, static_site, warmup
+from app.glue import embed, layout, navigation, static_site, warmup
 
 # A local file: a Material icon name as page icon would be fetched from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
@@ -31,7 +31,7 @@ PAGES = [
             url_path="nonfatal"),
     st.Page("pages/benzodiazepines.py", title="Which benzodiazepines", icon=":material/pill:",
             url_path="benzodiazepines"),
-    st.Page("pages/about.py", title="About Klonopin and benzodiazepines", icon=":material/medication:",
+    st.Page("pages/about.py", title="About benzodiazepines", icon=":material/medication:",
             url_path="about"),
     st.Page("pages/explorer.py", title="Data explorer", icon=":material/table_chart:",
             url_path="explorer"),
@@ -62,6 +62,7 @@ page = st.navigation(PAGES, position=position)
 if menu_position(page.url_path) != position:  # the request was read wrongly: correct the menu
     page = st.navigation(PAGES, position=menu_position(page.url_path))
 navigation.rerun_after_reconnect()
+layout.house_style()
 # The first run of a process warms the other pages in the background (app/glue/warmup.py).
 warmup.start_once(page.url_path)
 page.run()

@@ -76,10 +76,7 @@ st.subheader(split_title)
 split_section = blocks.chart_block(figure, plotted, caption, key=f"split_{partner}_{measure}_{sex}",
                                    summary=summary, export_title=split_title)
 if measure == "rate":
-    st.caption("Shaded bands: 95% confidence intervals computed from each year's deaths as NCHS "
-               "does for crude rates (Poisson; gamma limits under 100 deaths). For age-adjusted "
-               "rates this is an approximation: NCHS uses age-specific counts these data do not "
-               "include.")
+    st.caption(cache.call(metrics.interval_note, plotted))
 
 # Chart 2: the reverse share, then the text on why the combination is dangerous beside NIDA's
 # published figure.

@@ -150,10 +150,10 @@ if sudors is not None:
     else:
         fig_sudors = cache.figure(
             maps.state_map, sudors_rates,
-            title=f"{drug_label(sudors_drug)}: age-adjusted death rate, SUDORS, {sudors_year}")
-        blocks.chart_block(fig_sudors, sudors_rates,
-                           sudors_caption + " Blank: the state did not report to SUDORS that year.",
-                           key="states_sudors_map", summary_kwargs={"color_by": "geo_name"})
+            title=f"{drug_label(sudors_drug)}: age-adjusted death rate, SUDORS, {sudors_year}",
+            absent_label="did not report to SUDORS that year")
+        blocks.chart_block(fig_sudors, sudors_rates, sudors_caption, key="states_sudors_map",
+                           summary_kwargs={"color_by": "geo_name"})
         sudors_without = states.states_without_rate(
             sudors_rates, sudors_deaths, publisher="SUDORS", suppressed_range=False,
             absent_reason="did not report to SUDORS")

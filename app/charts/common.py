@@ -129,14 +129,16 @@ def wrap_note(lines: Iterable[str]) -> str:
     return "<br>".join(wrapped)
 
 
-def add_note(fig: go.Figure, lines: list[str], below_axis: bool = True) -> None:
+def add_note(fig: go.Figure, lines: list[str], below_axis: bool = True,
+             shift: int | None = None) -> None:
     """Footnote under the plot (suppression, missing data, definitions); grows the bottom margin.
-    `below_axis`: leave room for x tick labels and axis title (False for maps and top axes)."""
+    `below_axis`: leave room for x tick labels and axis title (False for maps and top axes);
+    `shift`: the room in pixels, when the plot has something else below it (a colour bar)."""
     if not lines:
         return
     text = wrap_note(lines)
     n_lines = text.count("<br>") + 1
-    shift = 72 if below_axis else 8
+    shift = shift if shift is not None else 72 if below_axis else 8
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-shift, showarrow=False, align="left",
                        font=dict(size=theme.ANNOTATION_SIZE - 1))

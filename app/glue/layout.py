@@ -33,6 +33,27 @@ about a gradual, supervised taper.
 """
 
 
+HOUSE_STYLE = """<style>
+/* A slider shows the ends of its range at all times, not only under the pointer. */
+[data-testid="stSliderTickBar"] { opacity: 1 !important; }
+/* A picker's chosen items wrap onto more rows instead of running out of its box. */
+[data-testid="stMultiSelectTagsContainer"] {
+  flex-wrap: wrap !important; overflow: visible !important; mask-image: none !important;
+  -webkit-mask-image: none !important; row-gap: 0.25rem; height: auto !important;
+  padding-top: 0.2rem; padding-bottom: 0.2rem;
+}
+div:has(> [data-testid="stMultiSelectTagsContainer"]) {
+  max-height: none !important; height: auto !important;
+}
+</style>"""
+
+
+def house_style() -> None:
+    """The few style rules every page keeps (one style element; Streamlit draws a style-only
+    html call without taking room on the page)."""
+    st.html(HOUSE_STYLE)
+
+
 @contextlib.contextmanager
 def on_demand(label: str, key: str) -> Iterator[bool]:
     """An expander whose content the caller draws only while it is open (yields whether it is):

@@ -262,6 +262,35 @@ def rates_with_interval(nida: pd.DataFrame, drug_groups: Sequence[str], *, sex: 
     return rates.assign(lower=lower.to_numpy(), upper=upper.to_numpy())
 
 
+VISIBLE_BAND_SHARE = 0.05
+"""A 95% band narrower than this share of the highest plotted value is no wider than the 3 px
+line on a chart about 400 px tall whose axis runs past the data for event labels (about 10 px),
+so the page says how wide the bands are."""
+
+
+def interval_note(plotted: pd.DataFrame, unit: str = "per 100,000") -> str:
+    """The sentence under a rate chart with 95% bands: what the bands are and, when even the
+    widest is too narrow to see beside the line, how wide it is and for which series and year, so
+    the reader knows the intervals were drawn and are narrow (the numbers are in "Show data")."""
+    bands = plotted.dropna(subset=["lower", "upper"])
+    text = ("Shaded bands: 95% confidence intervals computed from each year's deaths as NCHS "
+            "does for crude rates (Poisson; gamma limits under 100 deaths). For age-adjusted "
+            "rates this is an approximation: NCHS uses age-specific counts these data do not "
+            "include.")
+    if bands.empty:
+        return text
+    width = bands["upper"] - bands["lower"]
+    widest = bands.loc[width.idxmax()]
+    span = float(plotted[["value", "upper"]].max().max())
+    if span > 0 and float(width.max()) < VISIBLE_BAND_SHARE * span:
+        name = DRUG_GROUPS[widest["drug_group"]].label if widest["drug_group"] in DRUG_GROUPS \
+            else str(widest["drug_group"])
+        text += (f" Here the bands are hardly wider than the line: the widest, {name} in "
+                 f"{int(widest['year'])}, runs from {widest['lower']:.2f} to "
+                 f"{widest['upper']:.2f} {unit} (each year's limits are in Show data).")
+    return text
+
+
 def share_values(stacked: pd.DataFrame) -> pd.DataFrame:
     """A `charts.stacked_share_data` frame with `value` replaced by its `share` (percent), for
     describing the share view in words (charts.chart_summary)."""

@@ -117,6 +117,8 @@ def test_rates_have_confidence_bands_and_the_approximation_note():
     assert "age-adjusted" in axis_title and "100,000" in axis_title
     assert any(t.get("fill") == "tonexty" for t in figure["data"]), "95% band drawn"
     assert any("approximation" in c.value for c in at.caption)
+    # NIDA's rates rest on thousands of deaths: the bands are as thin as the line, and it says so
+    assert any("hardly wider than the line" in c.value for c in at.caption)
 
 
 def test_suppressed_rates_are_marked_not_zero():

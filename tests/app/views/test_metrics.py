@@ -108,6 +108,17 @@ def test_nida_rows_filters_one_series_in_the_given_order(small_nida):
     assert (rows["sex"] == "all").all() and (rows["measure"] == "deaths").all()
 
 
+def test_interval_note_says_how_wide_bands_too_narrow_to_see_are():
+    narrow = pd.DataFrame({"drug_group": ["benzodiazepines"] * 2, "year": [2021, 2022],
+                           "value": [3.6, 3.3], "lower": [3.53, 3.25], "upper": [3.67, 3.35]})
+    text = metrics.interval_note(narrow)
+    assert text.startswith("Shaded bands: 95% confidence intervals")
+    assert ("hardly wider than the line: the widest, Benzodiazepines in 2021, runs from 3.53 "
+            "to 3.67 per 100,000") in text
+    wide = narrow.assign(lower=[2.0, 2.5], upper=[5.0, 4.0])
+    assert "hardly wider" not in metrics.interval_note(wide)
+
+
 def test_rates_with_interval_uses_the_same_year_deaths():
     nida = nida_frame({"benzodiazepines": {2020: 400.0, 2021: 50.0, 2022: None}},
                       rates={"benzodiazepines": {2020: 4.0, 2021: 0.5, 2022: None}})
