@@ -6,7 +6,7 @@ Run: python benchmarks/bench_rooms.py [--followers 0,5,10,20] [--idle 15] [--mov
                                       [--json /tmp/bench/rooms.json]
 
 One dashboard server on a free 127.0.0.1 port and one headless Chromium. The presenter's audience
-window opens slide 9 (a text slide, so moves measure the room, not chart drawing); students are
+window opens slide 10 (a text slide, so moves measure the room, not chart drawing); students are
 added (each a browser context of its own, so a Streamlit session of its own) up to each count in
 `--followers`. At each count: the server's CPU (utime + stime from /proc/<pid>/stat, as a share
 of one core) over `--idle` seconds with nobody moving, then `--moves` moves (Right, Left, ...) by
@@ -71,7 +71,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             audience = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-            audience.goto(f"{url}/present?slide=9")
+            audience.goto(f"{url}/present?slide=10")  # withdrawal: a text slide
             wait_for_slide(audience, 9)
             wait_for_run(audience)
             code, _ = room_in_link(audience)

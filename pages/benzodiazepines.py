@@ -12,7 +12,7 @@ from app.glue import blocks, cache, layout, urlstate
 from app.views import methods
 from app.views import named as views
 
-SUPPRESSED = "suppressed here (1–9 deaths, or a count that would reveal one)"
+SUPPRESSED = views.SUPPRESSED_LABEL
 BY_US = {"suppressed_by": "this dashboard"}
 
 st.title("Which benzodiazepines are found in overdose deaths")
@@ -71,10 +71,6 @@ shown_top = top[top["value"].notna()]
 classes = cache.call(views.class_series, rows, place)
 
 
-def count_words(value: float | None) -> str:
-    return "1–9 (suppressed)" if value is None else f"{value:,.0f}"
-
-
 def percent_words(value: float | None) -> str:
     return "not shown (a count is suppressed)" if value is None else f"{value:.0f}%"
 
@@ -106,7 +102,7 @@ with chart_column:
         summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
 with figures_column:
     layout.labelled_metric(f"Deaths naming a benzodiazepine, {name}, {year}",
-                           count_words(any_benzo))
+                           views.count_words(any_benzo))
     layout.labelled_metric(f"…naming a designer benzodiazepine, {year}",
                            percent_words(views.share_percent(designer, any_benzo)))
     layout.labelled_metric(f"…naming fentanyl too, {fentanyl_year}",
@@ -131,7 +127,7 @@ drug = urlstate.select("Named drug", drug_choices, views.CLONAZEPAM
 one = cache.call(views.drug_series, rows, drug)
 latest_clonazepam = cache.call(views.count_in, rows, place, views.CLONAZEPAM, year)
 show("clonazepam", latest_year=year, place=name,
-     clonazepam_latest=count_words(latest_clonazepam))
+     clonazepam_latest=views.count_words(latest_clonazepam))
 title = f"Overdose deaths naming {label(drug).lower()}, by place, {years_of(one)}"
 chart_title(title)
 sections.append(blocks.chart_block(
@@ -165,7 +161,7 @@ else:
 split = cache.call(views.fentanyl_split, rows, place)
 show("fentanyl", fentanyl_year=fentanyl_year, place=name,
      fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
-     with_fentanyl=count_words(with_fentanyl), any_benzo=count_words(benzo_that_year))
+     with_fentanyl=views.count_words(with_fentanyl), any_benzo=views.count_words(benzo_that_year))
 title = (f"Overdose deaths naming a benzodiazepine, with and without fentanyl, {name}, "
          f"{years_of(split)}")
 chart_title(title)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from app.charts import bars, lines, maps, summaries, theme
 from app.data import content, provenance
 from app.export.restyle import plain_text
-from app.views import comparisons, connecticut, metrics, nonfatal, states
+from app.views import comparisons, connecticut, metrics, named, nonfatal, states
 
 CONTENT = "content"
 """Chart id of a slide without a chart: the headline is shown as a text card."""
@@ -33,6 +33,7 @@ CHART_TABLES: dict[str, tuple[str, ...]] = {
     "illicit_benzos": (SUDORS,),
     "nonfatal_ed": (SYNDROMIC,),
     "ct_combinations": (CT,),
+    "named_benzos": (named.SLIDE_TABLE,),
     CONTENT: (),
 }
 """The processed tables each chart id is drawn from (the page loads only these)."""
@@ -43,7 +44,7 @@ CHART_IDS: tuple[str, ...] = tuple(CHART_TABLES)
 
 TIME_CHARTS = frozenset({"benzo_trend", "with_without_opioids", "opioid_share",
                          "synthetic_split", "compare_drugs", "by_sex", "illicit_benzos",
-                         "nonfatal_ed"})
+                         "nonfatal_ed", "named_benzos"})
 """Charts over time, which take the event annotations."""
 
 
@@ -255,6 +256,27 @@ def _ct_combinations(t, v, events) -> SlideChart:
                   connecticut.count_text(len(benzo)), "accidental drug-related deaths"))
 
 
+def _named_benzos(t, v, events) -> SlideChart:
+    table = t[named.SLIDE_TABLE]
+    fips = next(iter(named.places(table)))
+    rows = named.class_series(table, fips)
+    labels = named.drug_labels(table)
+    place = v["named_place"]
+    fig = lines.time_series(rows, color_by="drug", series_labels=labels,
+                            suppressed_label=named.SUPPRESSED_LABEL, events=_events(rows, events),
+                            title=f"Overdose deaths naming a prescription or a designer "
+                            f"benzodiazepine, {place}, {_years(rows)}")
+    return SlideChart(
+        fig, rows, provenance.table_caption_text(named.SLIDE_TABLE),
+        summaries.chart_summary(rows, color_by="drug", series_labels=labels,
+                                suppressed_by="this dashboard"),
+        str(table["definition"].iloc[0]),
+        KeyNumber(f"Deaths naming a designer benzodiazepine, {place}, {v['named_latest_year']}",
+                  v["named_designer_latest"],
+                  f"of {v['named_benzo_latest']} naming any benzodiazepine; one county's "
+                  f"medical examiner, not a national count"))
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -270,6 +292,7 @@ _BUILDERS = {
     "illicit_benzos": _illicit_benzos,
     "nonfatal_ed": _nonfatal_ed,
     "ct_combinations": _ct_combinations,
+    "named_benzos": _named_benzos,
 }
 
 

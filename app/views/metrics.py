@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from app.views import named
 from app.views.stats import rate_interval
 from etl.registry import DRUG_GROUPS, PARTICIPATING_FIPS
 
@@ -398,6 +399,7 @@ HEADLINE_BUILDERS = {
     SUDORS_TABLE: sudors_headline_values,
     DOSE_SYNDROMIC_TABLE: dose_headline_values,
     WONDER_TABLE: state_headline_values,
+    named.SLIDE_TABLE: named.named_headline_values,
 }
 """Which table each group of placeholders comes from (a page that lacks one table can still
 fill the placeholders of the others with app.glue.headlines.headline_values_from)."""

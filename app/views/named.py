@@ -28,6 +28,9 @@ WATCHED_DESIGNER: tuple[str, ...] = ("bromazolam", "etizolam")
 CO_INVOLVEMENT = {"with_fentanyl": "With fentanyl or an analogue",
                   "without_fentanyl": "Without fentanyl"}
 PARTIAL_MARK = "partial year"
+SUPPRESSED_LABEL = "suppressed here (1–9 deaths, or a count that would reveal one)"
+"""How a chart names the counts this dashboard hides (the records are per death; the publisher
+hides none)."""
 
 
 def combined(*tables: pd.DataFrame) -> pd.DataFrame:
@@ -168,3 +171,22 @@ def first_year_named(named: pd.DataFrame, drug: str, fips: str) -> int | None:
     rows = _rows(named, fips=fips, drugs=[drug])
     present = rows[(rows["value"] > 0) | rows["suppressed"].astype(bool)]
     return int(present["year"].min()) if len(present) else None
+
+
+SLIDE_TABLE = "allegheny_named_benzodiazepines"
+"""The presenter's named-drug slide: the longer record (2007 on, drug by drug)."""
+
+
+def count_words(value: float | None) -> str:
+    """A count as the slides say it: '27', or '1–9 (suppressed)' for a hidden small count."""
+    return "1–9 (suppressed)" if value is None else f"{value:,.0f}"
+
+
+def named_headline_values(named: pd.DataFrame) -> dict[str, str]:
+    """The presenter's placeholders from one medical examiner's named-drug table: the place, its
+    last full year, and the deaths that year naming any benzodiazepine and a designer one."""
+    fips = next(iter(places(named)))
+    year = latest_full_year(named, fips)
+    return {"named_place": places(named)[fips], "named_latest_year": str(year),
+            "named_benzo_latest": count_words(count_in(named, fips, "any_benzodiazepine", year)),
+            "named_designer_latest": count_words(count_in(named, fips, "any_designer", year))}

@@ -29,7 +29,7 @@ def wait_for_run(page) -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path,heading", [("states?year=2015", "States"),
-                                          ("present?slide=4", "Slide 4 of 10"),
+                                          ("present?slide=4", "Slide 4 of 11"),
                                           ("overview?events=false", OVERVIEW)])
 def test_first_visit_after_start_on_a_deep_link(page, path, heading):
     port = free_port()

@@ -149,6 +149,7 @@ def test_the_number_on_each_slide_equals_headline_values(every_slide, values):
         "synthetic_split": values["share_with_synthetic_latest"],
         "illicit_benzos": values["illicit_benzo_deaths_latest"],
         "nonfatal_ed": values["nonfatal_benzo_ed_rate_latest"],
+        "named_benzos": values["named_designer_latest"],
     }
     for slide in DECK:
         if slide.chart in expected:
@@ -173,6 +174,13 @@ def test_numbers_equal_the_processed_files(every_slide):
                      & (sudors["sex"] == "all") & (sudors["age_group"] == "all")]
     latest = illicit.loc[illicit["year"].idxmax()]
     assert by_chart["illicit_benzos"].metric[0].value == f"{latest['value']:,.0f}"
+    named = pd.read_parquet(DATA / manifest["tables"]["allegheny_named_benzodiazepines"]["file"])
+    full = named[~named["partial_period"].astype(bool) & (named["co_involvement"] == "all")]
+    year = int(full["year"].max())
+    designer = full[(full["drug"] == "any_designer") & (full["year"] == year)]["value"].iloc[0]
+    named_slide = by_chart["named_benzos"]
+    assert named_slide.metric[0].value == f"{designer:,.0f}"
+    assert str(year) in named_slide.metric[0].label
 
 
 def test_next_and_previous_move_the_slide_and_the_link():
