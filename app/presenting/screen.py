@@ -1,5 +1,6 @@
 """A slide's figure for the projector: the screen's chart height, larger text everywhere, thicker
-lines and bigger markers, event labels kept above the data, at 1280×720 or 1920×1080."""
+lines and bigger markers, event labels laid out above the plot for the screen's width, at
+1280×720 or 1920×1080."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from app.charts import common, theme
+from app.charts import theme
 from app.export.restyle import plain_arrays, plain_text
 
 
@@ -47,13 +48,6 @@ def _is_footnote(annotation: go.layout.Annotation) -> bool:
             and annotation.yanchor == "top" and (annotation.yshift or 0) < 0)
 
 
-def _is_event_label(annotation: go.layout.Annotation) -> bool:
-    """An event label (app.charts.common.draw_events): written along its line, hanging from the
-    plot's top."""
-    return (annotation.xref == "x" and annotation.yref == "paper" and annotation.textangle == -90
-            and annotation.yanchor == "top" and annotation.y == 1)
-
-
 def _legend_rows(fig: go.Figure, screen: Screen) -> int:
     names = [plain_text(str(t.name)) for t in fig.data if t.name and t.showlegend is not False
              and t.type != "choropleth"]
@@ -61,24 +55,6 @@ def _legend_rows(fig: go.Figure, screen: Screen) -> int:
         return 0
     width = sum(50 + 0.5 * screen.legend * len(n) for n in names)
     return math.ceil(width / screen.chart_width)
-
-
-def _room_for_event_labels(fig: go.Figure, screen: Screen) -> None:
-    """Raise the y axis so the rotated event labels, whose length in pixels does not shrink with
-    the plot, stay above the data on a short projector plot (common.make_room_for_events)."""
-    labels = [a for a in fig.layout.annotations if _is_event_label(a)]
-    if not labels:
-        return
-    label_px = max(len(plain_text(a.text or "")) for a in labels) * 0.45 * screen.annotation + 12
-    plot_px = (screen.chart_height - 36 - 2.8 * screen.font
-               - _legend_rows(fig, screen) * 1.6 * screen.legend)
-    if fig.layout.yaxis.tickvals is not None:  # an axis fixed at 0-100 keeps the builder's room
-        return
-    # The builder already made room for the regular page (and flagged it done): redo it.
-    meta = {k: v for k, v in (fig.layout.meta or {}).items() if k != "room_for_events"}
-    fig.layout.meta = meta or None
-    fig.layout.yaxis.range = None
-    common.make_room_for_events(fig, min(0.7, max(0.5, label_px / max(plot_px, 1))))
 
 
 def _rewrap(text: str, chars: int) -> str:
@@ -111,7 +87,10 @@ def for_screen(fig: go.Figure, screen: Screen) -> go.Figure:
         if not _is_footnote(annotation):
             size = annotation.font.size or theme.ANNOTATION_SIZE
             annotation.font.size = round(size * screen.annotation / theme.ANNOTATION_SIZE)
-    _room_for_event_labels(out, screen)
+    # Event labels above the plot, laid out again for this screen's width and label size.
+    top = theme.fit_header(out, plot_width=screen.chart_width - 110,
+                           legend_rows=_legend_rows(out, screen), title_px=0,
+                           legend_size=screen.legend)
     margin_b = out.layout.margin.b
     if notes:
         margin_b = int((shift or 0) + 15 + note_lines * (screen.annotation + 5))
@@ -119,7 +98,7 @@ def for_screen(fig: go.Figure, screen: Screen) -> go.Figure:
         height=screen.chart_height + (int(margin_b or 0) if notes else 0),
         font=dict(size=screen.font), title=dict(text=""),
         legend=dict(font=dict(size=screen.legend)), hoverlabel_font_size=screen.font,
-        margin=dict(b=margin_b, t=36, l=20, r=30))
+        margin=dict(b=margin_b, t=max(36, int(top or 0)), l=20, r=30))
     out.update_xaxes(tickfont_size=screen.tick, title_font_size=screen.font)
     out.update_yaxes(tickfont_size=screen.tick, title_font_size=screen.font)
     # A y-axis title longer than the plot is tall would be cut at the top: wrap it.

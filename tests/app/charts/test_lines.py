@@ -96,13 +96,27 @@ def test_time_series_hover_shows_flags():
     assert flags[2004] == ""
 
 
-def test_time_series_drug_colours_fixed_and_variants_related():
-    fig = lines.time_series(national_deaths())
+def test_time_series_drug_colours_fixed_and_variants_differ_in_hue():
+    three = national_deaths()
+    three = three[three["drug_group"] != "any_opioid"]
+    fig = lines.time_series(three)
     colours = {t.name: t.line.color for t in data_traces(fig) if t.name}
-    assert colours["Benzodiazepines"] == theme.VERMILLION
-    assert colours[DRUG_GROUPS["benzodiazepines_with_any_opioid"].label] == theme.VERMILLION
     dashes = {t.name: t.line.dash for t in data_traces(fig) if t.name}
-    assert dashes["Benzodiazepines"] != dashes[DRUG_GROUPS["benzodiazepines_with_any_opioid"].label]
+    with_label = DRUG_GROUPS["benzodiazepines_with_any_opioid"].label
+    without_label = DRUG_GROUPS["benzodiazepines_without_any_opioid"].label
+    assert colours["Benzodiazepines"] == theme.VERMILLION
+    assert colours[with_label] == theme.BLUE, "with an opioid: the opioid's blue"
+    assert colours[without_label] == theme.BLUISH_GREEN
+    assert dashes["Benzodiazepines"] != dashes[with_label] != dashes[without_label]
+
+
+def test_a_series_beside_one_of_its_own_colour_takes_another():
+    # any opioid and benzodiazepines with any opioid are both blue: drawn together, the second
+    # takes the first free palette colour; benzodiazepines keep vermillion.
+    fig = lines.time_series(national_deaths())
+    colours = [t.line.color for t in data_traces(fig) if t.name and t.showlegend is not False]
+    assert len(set(colours)) == len(colours) == 4
+    assert theme.VERMILLION in colours
 
 
 def test_time_series_monthly_axis():

@@ -1,5 +1,5 @@
 """app/presenting/screen.py: a slide's figure for the projector is an enlarged copy, keeps room
-for event labels (also from an unpickled figure) and rewraps footnotes and long axis titles."""
+lays the event labels out above the plot for its width (also from an unpickled figure) and rewraps footnotes and long axis titles."""
 from __future__ import annotations
 
 import pickle
@@ -9,6 +9,7 @@ import pytest
 
 from app.charts import lines, theme
 from app.presenting import screen
+from tests.app.charts.samples import assert_labels_clear, event_label_boxes
 
 
 @pytest.mark.parametrize("screen_id", list(screen.SCREENS))
@@ -29,17 +30,22 @@ def test_for_screen_enlarges_a_copy(built, screen_id):
 
 
 @pytest.mark.parametrize("chart_id", ["benzo_trend", "with_without_opioids"])
-def test_for_screen_makes_room_for_event_labels_from_a_cached_figure_too(built, chart_id):
+def test_for_screen_lays_event_labels_out_above_the_plot_from_a_cached_figure_too(built,
+                                                                               chart_id):
     # The page gets its figure from st.cache_data, unpickled: numbers come back encoded
-    # ({"dtype": "f8", "bdata": ...}). The labels must still get the room above the data.
+    # ({"dtype": "f8", "bdata": ...}). The labels must still be laid out for the screen.
     original = built[chart_id].figure
     cached = pickle.loads(pickle.dumps(original))
     assert isinstance(cached.data[0].y, dict), "the encoded form this test is about"
     for size in screen.SCREENS.values():
         fresh, again = screen.for_screen(original, size), screen.for_screen(cached, size)
-        assert fresh.layout.yaxis.range is not None
-        assert again.layout.yaxis.range == fresh.layout.yaxis.range
-        assert again.layout.yaxis.range[1] > 1.5 * max(max(t.y) for t in original.data)
+        assert again.layout.yaxis.range == fresh.layout.yaxis.range == original.layout.yaxis.range
+        boxes = event_label_boxes(again, size.chart_width - 110)
+        assert boxes, "the slide's events are labelled"
+        assert_labels_clear(boxes, size.chart_width - 110)
+        assert again.layout.margin.t >= max(top for *_, top in boxes), "room above the plot"
+        labels = [a for a in again.layout.annotations if a.name == theme.EVENT_LABEL]
+        assert {a.font.size for a in labels} == {size.annotation}
 
 
 def test_for_screen_rewraps_footnotes_and_long_axis_titles():
