@@ -341,6 +341,9 @@ HEADER_WIDTH = 760
 """Chart width (px) assumed for the header's legend rows: a chart in the main column at
 1280 px with the menu open."""
 
+MIN_PLOT_HEIGHT = 260
+"""Pixels of plot height a page chart keeps however tall its header grows."""
+
 EVENTS_WIDTH = 535
 """Chart width (px) the event labels and the legend above them are laid out for: the main
 column at 1024 px with the menu open, the narrowest screen the pages are made for."""
@@ -371,6 +374,10 @@ labels make way for."""
 
 EVENT_GAP = 6
 """Pixels between the plot's top and the lowest row of event labels."""
+
+SHIFT = 1.0
+"""How far (× its own width) a label may move sideways from its line before it takes a row
+further up: further, and the leaders of neighbouring events cross."""
 
 EVENT_BOX = "#ECECEC"
 """Event label boxes: opaque, so a leader passing behind one does not cross its text."""
@@ -495,7 +502,7 @@ def _spread(items: list[tuple[float, float]], end: float, gap: float = 8.0,
         return centres
     if centres[0] - items[0][1] / 2 < -0.5:
         return None
-    if any(abs(c - w) > max(width, end / 4) for c, (w, width) in zip(centres, items)):
+    if any(abs(c - w) > SHIFT * width for c, (w, width) in zip(centres, items)):
         return None
     return centres
 
@@ -536,6 +543,11 @@ def _fit_header(fig: go.Figure) -> None:
     current = fig.layout.margin.t
     if current is None or needed > current:
         fig.update_layout(margin=dict(t=int(needed)))
+    # A tall header (title, legend and event rows) does not squeeze the plot: the card grows.
+    height = fig.layout.height or CHART_HEIGHT
+    plot_px = height - (fig.layout.margin.t or 0) - max(fig.layout.margin.b or 0, 70)
+    if plot_px < MIN_PLOT_HEIGHT:
+        fig.update_layout(height=int(height + MIN_PLOT_HEIGHT - plot_px))
     _fit_y_title(fig)
 
 

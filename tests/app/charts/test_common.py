@@ -64,6 +64,8 @@ def test_event_labels_sit_above_the_plot_in_rows_that_do_not_overlap():
     assert_labels_clear(boxes, plot_width)
     assert fig.layout.margin.t >= max(top for *_, top in boxes) + 10, "room for them above"
     assert fig.layout.legend.yref == "container", "the legend above the labels"
+    plot_px = fig.layout.height - fig.layout.margin.t - 70
+    assert plot_px >= theme.MIN_PLOT_HEIGHT, "the card grows rather than the plot shrinking"
     # wider charts only move the labels further apart (their places are in data units)
     assert_labels_clear(event_label_boxes(fig, theme.HEADER_WIDTH - theme.Y_LABELS_WIDTH),
                         theme.HEADER_WIDTH - theme.Y_LABELS_WIDTH)

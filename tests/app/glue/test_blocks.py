@@ -127,3 +127,19 @@ def test_chart_block_draws_caption_summary_table_and_help():
     help_text = at.info[0].value
     for line in ("1-800-662-4357", "FindTreatment.gov", "988", "1-800-222-1222", "911"):
         assert line in help_text
+
+
+def test_the_handout_button_puts_the_key_figures_first():
+    from unittest import mock
+
+    from app.glue import blocks
+    with mock.patch("streamlit.download_button") as button:
+        blocks.handout_button("Overview", [(trend_figure(), "Source: NIDA")],
+                              key_figures=[("Deaths, 2022", "10,964")],
+                              key_figures_note="Key figures: data through 2022, final.")
+    made = button.call_args.kwargs["data"]  # functools.partial(_handout_pdf, title, sections, …)
+    title, sections, _ = made.args
+    assert title == "Overview"
+    assert [s.title for s in sections] == [handout.KEY_FIGURES_TITLE, "Deaths by year"]
+    assert sections[0].numbers == (("Deaths, 2022", "10,964"),)
+    assert sections[0].source == "Key figures: data through 2022, final."
