@@ -48,8 +48,10 @@ TITLE_LINE_PAD = 12
 """Top padding (px) of a wrapped title: plotly.js anchors a top-anchored title by its first line."""
 
 
-NOTE_WIDTH = 105
-"""Characters per line of a chart's footnote (fits 1280 px at the theme's annotation size)."""
+NOTE_WIDTH = 68
+"""Characters per line of a chart's footnote: it starts at the plot's left edge and fits a
+535-pixel chart (1024 px with the menu open) at the theme's annotation size; 105 ran past the
+card's right edge there."""
 
 
 Event = Mapping[str, object] | tuple[object, str]

@@ -518,11 +518,22 @@ def fit_header(fig: go.Figure, *, plot_width: float, legend_rows: int, title_px:
     events_px = place_event_labels(fig, plot_width, char_width)
     if not events_px:
         return None
-    height = fig.layout.height or CHART_HEIGHT
     if legend_rows:
-        fig.update_layout(legend=dict(yref="container", y=1 - title_px / height,
-                                      yanchor="top"))
-    return title_px + legend_rows * legend_size * 1.75 + events_px + 10
+        legend_under_title(fig, title_px)
+    return title_px + legend_rows * legend_row_height(legend_size) + events_px + 10
+
+
+def legend_under_title(fig: go.Figure, title_px: float) -> None:
+    """The legend `title_px` below the card's top (container coordinates): call again when the
+    card's height changes."""
+    height = fig.layout.height or CHART_HEIGHT
+    fig.update_layout(legend=dict(yref="container", y=1 - title_px / height, yanchor="top"))
+
+
+def legend_row_height(size: float) -> float:
+    """Height of one row of a horizontal legend at font `size` (measured in plotly.js: 32 px at
+    15 px, the line and marker sample taller than the text)."""
+    return size * 1.3 + 13
 
 
 def _fit_header(fig: go.Figure) -> None:
@@ -533,7 +544,8 @@ def _fit_header(fig: go.Figure) -> None:
     move apart."""
     title = fig.layout.title.text or ""
     lines = title.count("<br>") + 1 if title else 0
-    title_px = 14 + lines * TITLE_SIZE * 1.35 if title else 4
+    # a wrapped title has top padding (common.TITLE_LINE_PAD, 12 px) over its first line
+    title_px = 14 + lines * TITLE_SIZE * 1.35 + (12 if lines > 1 else 0) if title else 4
     needed = fit_header(fig, plot_width=EVENTS_WIDTH - Y_LABELS_WIDTH,
                         legend_rows=_legend_rows(fig, EVENTS_WIDTH - Y_LABELS_WIDTH),
                         title_px=title_px)
@@ -548,6 +560,8 @@ def _fit_header(fig: go.Figure) -> None:
     plot_px = height - (fig.layout.margin.t or 0) - max(fig.layout.margin.b or 0, 70)
     if plot_px < MIN_PLOT_HEIGHT:
         fig.update_layout(height=int(height + MIN_PLOT_HEIGHT - plot_px))
+        if fig.layout.legend.yref == "container":
+            legend_under_title(fig, title_px)
     _fit_y_title(fig)
 
 

@@ -50,6 +50,7 @@ def test_time_series_publisher_exclusion_is_a_gap_named_in_the_note():
              and 3 <= int(str(x)[5:7]) <= 8]
     assert drawn and all(v is None or math.isnan(v) for v in drawn)
     note = " ".join(a.text for a in fig.layout.annotations)
+    note = note.replace("<br>", " ")
     assert "No data collected by the publisher" in note and "March 2020 – August 2020" in note
     assert "suppressed" not in note
 
@@ -185,7 +186,7 @@ def test_share_line_values_from_data_and_highlight():
     expected = (700 + 21 * 50) / (8000 + 21 * 50) * 100
     notes = [a.text for a in fig.layout.annotations]
     assert any(f"2020: {expected:.1f}%" in n for n in notes)
-    assert "percent of any opioid deaths" in fig.layout.yaxis.title.text
+    assert "percent of any opioid deaths" in fig.layout.yaxis.title.text.replace("<br>", " ")
     assert_integer_year_axis(fig)
     data = lines.share_data(df, "benzodiazepines_with_any_opioid", "any_opioid")
     assert bool(data.loc[data["year"] == 2021, "provisional"].iloc[0])
