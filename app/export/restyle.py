@@ -301,7 +301,9 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
             size = (annotation.font.size if annotation.font and annotation.font.size
                     else theme.ANNOTATION_SIZE)
             annotation.font.size = round(size * EVENT_SCALE)
-    # The event labels' rows, laid out again for the slide's width and sizes, under the legend.
+    # The event labels' rows, laid out again for the slide's width and sizes, under the legend
+    # (placed in the slide's own height).
+    out.update_layout(width=width, height=height)
     header = theme.fit_header(out, plot_width=plot_width, legend_rows=legend_rows,
                               title_px=PAD + title_h + (24 if title_lines else 0),
                               legend_size=LEGEND_SIZE, char_width=0.56)

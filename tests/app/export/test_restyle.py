@@ -63,7 +63,9 @@ def test_event_labels_are_laid_out_again_for_the_slide_above_its_plot():
     assert_labels_clear(boxes, plot_width)
     assert slide.layout.margin.t >= max(top for *_, top in boxes) + restyle.PAD
     assert slide.layout.legend.yref == "container", "the legend above the labels, under the title"
-    assert slide.layout.legend.y < 1 - restyle.PAD / restyle.SLIDE_HEIGHT
+    legend_top = (1 - slide.layout.legend.y) * restyle.SLIDE_HEIGHT
+    title_bottom = restyle.PAD + restyle.TITLE_SIZE * 1.3
+    assert title_bottom <= legend_top <= title_bottom + 40, "just under the slide's title"
 
 
 def test_a_long_ranking_shows_its_top_bars_on_a_slide_and_says_so():
