@@ -79,14 +79,15 @@ text_column, chart_column = st.columns([2, 3], gap="medium")
 with text_column:
     show(mixing_text)
     check = cache.call(metrics.published_check, nida)
-    layout.labelled_metric(f"Opioid deaths with benzos, "
-                           f"{metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
-                           metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
-                           delta=f"{check['latest_year']}: "
-                                 f"{metrics.format_percent(check['latest'])}",  # type: ignore
-                           delta_color="off", delta_arrow="off",
-                           help=cites.link(str(check["text"])))
-    layout.key_figures_note(cache.call(metrics.nida_rows, nida, OPIOID_PARTS), "Figures")
+    key_figure = layout.labelled_metric(
+        f"Opioid deaths with benzos, {metrics.NIDA_OPIOID_DEATHS_WITH_BENZO_2019.year}",
+        metrics.format_percent(check["computed"]),  # type: ignore[arg-type]
+        delta=f"{check['latest_year']}: "
+              f"{metrics.format_percent(check['latest'])}",  # type: ignore[arg-type]
+        delta_color="off", delta_arrow="off",
+        help=cites.link(str(check["text"])))
+    key_note = layout.key_figures_note(cache.call(metrics.nida_rows, nida, OPIOID_PARTS),
+                                       "Figures")
 with chart_column:
     with_without = cache.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())
@@ -112,4 +113,5 @@ show(texts["treatment_and_help"])
 
 st.divider()
 layout.sources_cited(cites)
-blocks.handout_button(PAGE_TITLE, [illicit_section, opioid_section])
+blocks.handout_button(PAGE_TITLE, [illicit_section, opioid_section], key_figures=[key_figure],
+                      key_figures_note=key_note)

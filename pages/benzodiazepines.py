@@ -101,16 +101,17 @@ with chart_column:
         classes, caption, key="named_classes", export_title=title,
         summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
 with figures_column:
-    layout.labelled_metric(f"Deaths naming a benzodiazepine, {name}, {year}",
-                           views.count_words(any_benzo))
-    layout.labelled_metric(f"…naming a designer benzodiazepine, {year}",
-                           percent_words(views.share_percent(designer, any_benzo)))
-    layout.labelled_metric(f"…naming fentanyl too, {fentanyl_year}",
-                           percent_words(views.share_percent(with_fentanyl, benzo_that_year)))
+    key_figures = [
+        layout.labelled_metric(f"Deaths naming a benzodiazepine, {name}, {year}",
+                               views.count_words(any_benzo)),
+        layout.labelled_metric(f"…naming a designer benzodiazepine, {year}",
+                               percent_words(views.share_percent(designer, any_benzo))),
+        layout.labelled_metric(f"…naming fentanyl too, {fentanyl_year}",
+                               percent_words(views.share_percent(with_fentanyl, benzo_that_year)))]
     if len(shown_top):
-        layout.labelled_metric(f"Most often named, {year}",
-                               label(str(shown_top["drug"].iloc[0])))
-    layout.key_figures_note(classes[classes["year"] <= year])
+        key_figures.append(layout.labelled_metric(f"Most often named, {year}",
+                                                  label(str(shown_top["drug"].iloc[0]))))
+    key_note = layout.key_figures_note(classes[classes["year"] <= year])
 
 show("scope")
 show("counting")
@@ -189,5 +190,6 @@ layout.definition_note(definition)
 layout.sources_cited(cites)
 layout.newer_data_notes(*(provenance.table_source_id(t) for t in views.NAMED_TABLES))
 blocks.handout_button("Which benzodiazepines are found in overdose deaths", sections,
-                      subtitle=f"{name}: medical examiner's records, not national figures")
+                      subtitle=f"{name}: medical examiner's records, not national figures",
+                      key_figures=key_figures, key_figures_note=key_note)
 layout.get_help_box()

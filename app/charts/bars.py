@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from app.charts import theme
 from app.charts.common import (AGE_ORDER, FLAGS, MONTHLY_PERIODS, Event, add_note, axis_title,
                                base_layout, draw_events, exclusion_reason, flag_text,
-                               make_room_for_events, measure_label_of, series_label,
+                               fit_y_range, measure_label_of, series_label,
                                single_value, state_rows, with_flags, year_axis)
 from etl.tidy import EXCLUDED_NOTE
 
@@ -50,11 +50,13 @@ def stacked_share(df: pd.DataFrame, *,
     fmt = ".1f" if as_share else theme.d3_format(None, count_unit)
     fig = go.Figure()
     base_layout(fig, title, height)
+    styles = theme.series_styles("drug_group", [g for g in parts
+                                                if (data["drug_group"] == g).any()])
     for group in parts:
         part = data[data["drug_group"] == group]
         if part.empty:
             continue
-        style, name = theme.drug_style(group), series_label("drug_group", group)
+        style, name = styles[group], series_label("drug_group", group)
         flags = [flag_text(r) for r in part.to_dict("records")]
         fig.add_trace(go.Bar(
             x=part["year"], y=part["plotted"], name=name,
@@ -81,7 +83,7 @@ def stacked_share(df: pd.DataFrame, *,
         hovermode="x unified" if not notes else "closest")
     draw_events(fig, events, False)
     add_note(fig, notes)
-    return theme.apply_sizes(make_room_for_events(fig))
+    return theme.apply_sizes(fit_y_range(fig))
 
 
 def ranked_bar(df: pd.DataFrame, *, year: int | None = None, title: str | None = None,

@@ -2,6 +2,7 @@
 periods, event lines, provisional shading, footnotes, titles and the base layout."""
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -47,8 +48,10 @@ TITLE_LINE_PAD = 12
 """Top padding (px) of a wrapped title: plotly.js anchors a top-anchored title by its first line."""
 
 
-NOTE_WIDTH = 105
-"""Characters per line of a chart's footnote (fits 1280 px at the theme's annotation size)."""
+NOTE_WIDTH = 68
+"""Characters per line of a chart's footnote: it starts at the plot's left edge and fits a
+535-pixel chart (1024 px with the menu open) at the theme's annotation size; 105 ran past the
+card's right edge there."""
 
 
 Event = Mapping[str, object] | tuple[object, str]
@@ -91,8 +94,11 @@ def single_value(df: pd.DataFrame, column: str, what: str) -> str | None:
 
 
 def axis_title(measure_label: str | None, unit: str | None) -> str:
+    """"Measure (unit)", leaving out of the unit what the measure already says ("Age-adjusted
+    rate (deaths per 100,000 population)", not "..., age-adjusted)")."""
     if measure_label and unit and unit.lower() not in measure_label.lower():
-        return f"{measure_label} ({unit})"
+        parts = [p for p in unit.split(", ") if p.lower() not in measure_label.lower()]
+        return f"{measure_label} ({', '.join(parts)})" if parts else measure_label
     return measure_label or unit or ""
 
 
@@ -123,9 +129,11 @@ def flag_text(row: Mapping[str, object]) -> str:
 
 
 def wrap_note(lines: Iterable[str]) -> str:
+    """Footnote lines wrapped at NOTE_WIDTH, joined by <br>; a hyphenated word ("detected-drug")
+    stays on one line."""
     wrapped = []
     for line in lines:
-        wrapped.extend(textwrap.wrap(line, NOTE_WIDTH) or [""])
+        wrapped.extend(textwrap.wrap(line, NOTE_WIDTH, break_on_hyphens=False) or [""])
     return "<br>".join(wrapped)
 
 
@@ -161,8 +169,12 @@ def month_axis(stamps: Sequence[pd.Timestamp]) -> dict[str, object]:
     lo, hi = min(stamps), max(stamps)
     months = (hi.year - lo.year) * 12 + hi.month - lo.month
     dtick = "M3" if months <= 24 else "M6" if months <= 60 else "M12"
+    # A set range (half a month beyond the first and last) keeps events outside the data off
+    # the axis and lets the event labels be laid out for it.
     return dict(type="date", dtick=dtick, tickformat="%b %Y", hoverformat="%B %Y",
-                title_text="Month", tick0=lo.strftime("%Y-%m-01"))
+                title_text="Month", tick0=lo.strftime("%Y-%m-01"),
+                range=[(lo - pd.Timedelta(days=15)).strftime("%Y-%m-%d"),
+                       (hi + pd.Timedelta(days=15)).strftime("%Y-%m-%d")])
 
 
 def x_values(df: pd.DataFrame, monthly: bool) -> pd.Series:
@@ -216,35 +228,74 @@ def excluded_periods(data: pd.DataFrame) -> str | None:
     return first if first == last else f"{first} – {last}"
 
 
+def event_x(event: Event, monthly: bool) -> int | pd.Timestamp | None:
+    """Where an event goes on the x axis: its year on a yearly axis; on a monthly axis the first
+    day of its month (January when only its year is known). `event`: a mapping with "x" (a year,
+    "YYYY-MM" or a date) or "year" and optional "month", or a tuple (x, label)."""
+    if isinstance(event, Mapping):
+        x, year, month = event.get("x"), event.get("year"), event.get("month")
+    else:
+        x, year, month = event[0], None, None
+    if x is None and year is None:
+        return None
+    if x is not None and not (isinstance(x, int) or str(x).isdigit()):
+        stamp = pd.Timestamp(str(x))
+        return stamp.to_period("M").to_timestamp() if monthly else stamp.year
+    first_year = int(str(x if x is not None else year)[:4])
+    if not monthly:
+        return first_year
+    has_month = month is not None and not pd.isna(month)
+    return pd.Timestamp(year=first_year, month=int(month) if has_month else 1, day=1)
+
+
+def _event_when(event: Event) -> str:
+    if not isinstance(event, Mapping):
+        return str(event[0])
+    month, year = event.get("month"), event.get("year", event.get("x"))
+    if month is not None and not pd.isna(month) and year is not None:
+        return pd.Timestamp(year=int(str(year)[:4]), month=int(month), day=1).strftime("%B %Y")
+    return str(year)
+
+
+def _within(x: object, axis_range: Sequence[object] | None) -> bool:
+    if not axis_range or axis_range[0] is None or axis_range[1] is None:
+        return True
+    lo, hi = axis_range
+    if isinstance(x, pd.Timestamp):
+        return pd.Timestamp(lo) <= x <= pd.Timestamp(hi)
+    return float(lo) <= float(x) <= float(hi)  # type: ignore[arg-type]
+
+
 def draw_events(fig: go.Figure, events: Sequence[Event] | None, monthly: bool) -> None:
-    """Vertical dotted lines with labels written along them (rotated), so events a year apart do
-    not overlap and none is cut at the right edge; a second event at the same x goes on the
-    other side of the line."""
-    at_x: dict[object, int] = {}
+    """A dotted vertical line at each event's year (its month on a monthly axis, `event_x`) and
+    its label written horizontally above the plot, joined to the line by a thin leader, so a
+    label never covers data and the y axis needs no room for it. The labels' rows and places
+    are set for the chart's width by theme.place_event_labels (from theme.apply_sizes, and again
+    by the slide and projector restyling). Events outside the x axis's range are left out."""
+    axis_range = fig.layout.xaxis.range
+    lines_at: set[object] = set()
     for event in events or []:
-        hover = None
-        if isinstance(event, Mapping):
-            x, label = event.get("x", event.get("year")), str(event.get("label", ""))
-            if event.get("detail"):
-                hover = f"{event['detail']}<br>Source: {event.get('source', '')}"
-        else:
-            x, label = event[0], str(event[1])
-        if x is None:
+        x = event_x(event, monthly)
+        if x is None or not _within(x, axis_range):
             continue
-        if monthly:
-            x = pd.Timestamp(f"{x}-01-01") if isinstance(x, int) or str(x).isdigit() \
-                else pd.Timestamp(str(x))
+        if isinstance(event, Mapping):
+            label = str(event.get("label", ""))
+            hover = f"{_event_when(event)}: {event.get('detail') or label}"
+            if event.get("source"):
+                hover += f"<br>Source: {event['source']}"
         else:
-            x = int(str(x)[:4])
-        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
-                      line=dict(color=theme.GREY, width=1.5, dash="dot"), layer="below")
-        n = at_x[x] = at_x.get(x, -1) + 1
-        side = 1 if n % 2 == 0 else -1
-        fig.add_annotation(x=x, xref="x", y=1, yref="paper", text=label, textangle=-90,
-                           showarrow=False, xanchor="left" if side > 0 else "right",
-                           yanchor="top", xshift=side * (2 + 20 * (n // 2)),
-                           bgcolor="rgba(128,128,128,0.15)", font=dict(size=theme.ANNOTATION_SIZE),
-                           hovertext=hover)
+            label, hover = str(event[1]), f"{event[0]}: {event[1]}"
+        if x not in lines_at:
+            lines_at.add(x)
+            fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
+                          line=dict(color=theme.GREY, width=1.5, dash="dot"), layer="below",
+                          name=theme.EVENT_LINE)
+        fig.add_annotation(x=x, xref="x", y=1, yref="paper", text=label, showarrow=True,
+                           arrowhead=0, arrowwidth=1, arrowcolor=theme.GREY, standoff=0,
+                           ax=x, axref="x", ay=-theme.EVENT_GAP, ayref="pixel",
+                           xanchor="center", yanchor="bottom", bgcolor=theme.EVENT_BOX,
+                           font=dict(size=theme.ANNOTATION_SIZE), hovertext=hover,
+                           name=theme.EVENT_LABEL)
 
 
 def only_partial(data: pd.DataFrame) -> bool:
@@ -267,8 +318,11 @@ def mark_provisional(fig: go.Figure, data: pd.DataFrame, monthly: bool) -> None:
     fig.add_shape(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="paper",
                   fillcolor="rgba(128,128,128,0.14)", line=dict(width=0), layer="below")
     label = "partial" if only_partial(data) else "provisional"
+    # On the plot's top edge, in the first row of the band above the plot (theme.EDGE_LABEL:
+    # event labels make way for it).
     fig.add_annotation(x=x1, xref="x", y=1, yref="paper", text=label, showarrow=False,
-                       xanchor="right", yanchor="bottom", font=dict(size=theme.ANNOTATION_SIZE))
+                       xanchor="right", yanchor="bottom", font=dict(size=theme.ANNOTATION_SIZE),
+                       name=theme.EDGE_LABEL)
 
 
 def wrap_title(title: str | None) -> str:
@@ -291,19 +345,29 @@ def base_layout(fig: go.Figure, title: str | None, height: int | None = None) ->
                       hovermode="closest", margin=dict(l=10, r=30))
 
 
-def make_room_for_events(fig: go.Figure, fraction: float = 0.4) -> go.Figure:
-    """Raise the top of the y axis so the upper `fraction` of the plot holds only the rotated
-    event labels, which otherwise cross the series where they are highest (recent years). The
-    top is the largest value drawn on the main y axis (stacked height for stacked bars); an
-    axis fixed at 0–100 (percent stacks) keeps its 0–100 ticks. No-op without event lines or on
-    a log axis. Returns the figure (changed in place)."""
-    has_events = any(s.type == "line" and s.yref == "paper" and s.x0 == s.x1
-                     for s in fig.layout.shapes)
-    already = isinstance(fig.layout.meta, dict) and fig.layout.meta.get("room_for_events")
-    if not has_events or already or fig.layout.yaxis.type == "log" or not 0 < fraction < 1:
-        return fig
-    # Builders call this on every figure with events; the flag makes a second call a no-op.
-    fig.update_layout(meta={**(fig.layout.meta or {}), "room_for_events": True})
+def nice_top(value: float) -> tuple[float, float]:
+    """(top, tick step) of a y axis from 0 that ends on a round number just above `value`: the
+    lowest multiple, at least 3% above `value`, of a step of 1, 2, 2.5 or 5 × 10^n that makes
+    4–10 intervals, with ticks at that step (twice it beyond 8 intervals, so labels do not
+    crowd): 12,499 → 14,000 by 2,000; 94.3 → 100 by 20; 19.8 → 22.5, ticks by 5."""
+    if value <= 0:
+        return 1.0, 0.25
+    best: tuple[float, float] | None = None
+    exponent = math.floor(math.log10(value)) - 2
+    for power in range(exponent, exponent + 4):
+        for mantissa in (1, 2, 2.5, 5):
+            step = mantissa * 10 ** power
+            top = math.ceil(value * 1.03 / step) * step
+            if 4 <= round(top / step) <= 10 and (best is None or top < best[0] - 1e-9):
+                best = (top, step)
+    if best is None:
+        return value * 1.1, value * 1.1 / 5
+    top, step = best
+    return top, step * 2 if round(top / step) > 8 else step
+
+
+def data_top(fig: go.Figure) -> float:
+    """The largest value drawn on the main y axis (stacked height for stacked bars), 0 if none."""
     tops: list[float] = []
     stacks: dict[object, float] = {}
     for trace in fig.data:
@@ -315,14 +379,24 @@ def make_room_for_events(fig: go.Figure, fraction: float = 0.4) -> go.Figure:
                 stacks[x] = stacks.get(x, 0.0) + (0.0 if pd.isna(v) else float(v))
         elif values.notna().any():
             tops.append(float(values.max()))
-    top = max([*tops, *stacks.values()], default=0.0)
-    fixed = fig.layout.yaxis.range
-    if fixed is not None and fixed[1] is not None:
-        top = max(top, float(fixed[1]))
-        step = float(fixed[1]) / 4
-        fig.update_yaxes(tickmode="array", tickvals=[step * i for i in range(5)])
-    if top > 0:
-        fig.update_yaxes(range=[0, top / (1 - fraction)])
+    return max([*tops, *stacks.values()], default=0.0)
+
+
+def fit_y_range(fig: go.Figure) -> go.Figure:
+    """A linear y axis from 0 to the round tick just above the data (`nice_top`), so the data
+    use most of the plot's height (event labels sit above the plot, `draw_events`). A range the
+    builder fixed (0–100 for shares of a whole), a log axis and data below 0 keep theirs.
+    Returns the figure (changed in place)."""
+    axis = fig.layout.yaxis
+    if axis.type == "log" or (axis.range is not None and axis.range[1] is not None):
+        return fig
+    values = [v for t in fig.data if getattr(t, "yaxis", None) in (None, "y") and t.y is not None
+              for v in pd.to_numeric(pd.Series(list(t.y), dtype="object"), errors="coerce")
+              if not pd.isna(v)]
+    if not values or min(values) < 0:
+        return fig
+    top, step = nice_top(data_top(fig))
+    fig.update_yaxes(range=[0, top], tick0=0, dtick=step)
     return fig
 
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from app.charts import theme
 from app.charts.common import (FLAGS, SUPPRESSED_MARK_Y, Event, add_note, axis_title,
                                base_layout, complete_periods, draw_events, excluded_periods,
-                               flag_text, is_monthly, make_room_for_events, mark_provisional,
+                               flag_text, is_monthly, fit_y_range, mark_provisional,
                                measure_label_of, month_axis, only_partial, period_label,
                                series_label, single_value, with_flags, x_values, year_axis)
 from etl.registry import DRUG_GROUPS
@@ -86,8 +86,7 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     data["flags"] = [flag_text(r) for r in data.to_dict("records")]
     fmt = theme.d3_format(measure, unit)
     keys = list(dict.fromkeys(data[color_by])) if color_by in data.columns else ["all"]
-    styles = {**theme.series_styles(color_by, keys),
-              **{k: v for k, v in (style_overrides or {}).items() if k in keys}}
+    styles = theme.series_styles(color_by, keys, fixed=style_overrides)
     fig = go.Figure()
     base_layout(fig, title, height)
     suppressed_periods: list[str] = []
@@ -168,7 +167,7 @@ def time_series(df: pd.DataFrame, *, color_by: str = "drug_group",
     )
     draw_events(fig, events, monthly)
     add_note(fig, notes)
-    return theme.apply_sizes(make_room_for_events(fig))
+    return theme.apply_sizes(fit_y_range(fig))
 
 
 def with_confidence_band(df: pd.DataFrame, lower_measure: str = "rate_lower_95",
@@ -237,4 +236,4 @@ def share_line(df: pd.DataFrame, *, numerator: str = "benzodiazepines_with_any_o
                                bgcolor="rgba(128,128,128,0.18)",
                                font=dict(size=theme.FONT_SIZE))
     fig.update_yaxes(rangemode="tozero")
-    return theme.apply_sizes(make_room_for_events(fig))
+    return theme.apply_sizes(fit_y_range(fig))

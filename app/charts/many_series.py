@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from app.charts import lines, theme
 from app.charts.common import (add_note, axis_title, base_layout, complete_periods, draw_events,
-                               flag_text, is_monthly, make_room_for_events, measure_label_of,
+                               flag_text, fit_y_range, is_monthly, measure_label_of,
                                month_axis, period_label, series_label, single_value, with_flags,
                                x_values, year_axis)
 
@@ -85,14 +85,15 @@ def highlight_lines(df: pd.DataFrame, color_by: str, highlighted: Sequence[str],
     n_front = len(fig.data)
     fig.add_traces(behind)
     fig.data = fig.data[n_front:] + fig.data[:n_front]  # grey first: drawn behind
-    # time_series fixed no y range (no events); with events, make room above every line.
+    # time_series fixed no y range (no events); the events draw above the plot (draw_events).
     draw_events(fig, events, monthly)
     legend = [series_label(color_by, k, series_labels) for k in chosen]
     if legend_title:
         fig.update_layout(legend_title_text=legend_title)
         legend.insert(0, legend_title)
     _room_for_legend(fig, legend + ([f"Other {len(rest)} {context_label}"] if rest else []))
-    return theme.apply_sizes(make_room_for_events(fig))
+    fig.layout.yaxis.range = None  # time_series fitted it to the coloured lines alone
+    return theme.apply_sizes(fit_y_range(fig))
 
 
 LEGEND_WIDTH = 560

@@ -1,10 +1,14 @@
 """The one visual theme: colours, line dashes and markers per drug group, fonts and number formats.
 
 Every chart gets its look from here (STYLE.md point 6), so benzodiazepines are the same colour
-on every page and a with/without-opioid variant is visibly related to its parent group. The
-palette is Okabe–Ito (safe for the common colour-vision deficiencies), extended with three Paul
-Tol colours where ten drug families need telling apart; a line also differs by dash and marker,
-so no series relies on colour alone. A trace keeps its colour on both Streamlit themes, so every
+on every page. The palette is Okabe–Ito (safe for the common colour-vision deficiencies),
+extended with three Paul Tol colours where ten drug families need telling apart. Series drawn
+together differ in hue, not only in dash: a with/without-opioid variant shares its parent's
+family by line style (dashed, dotted) but takes a colour of its own, and `series_styles` moves a
+series off a colour that would look like another one's in the same chart (CIEDE2000 below
+HUE_DISTINCT in normal vision, with deuteranopia or protanopia, or on a washed-out projector;
+app.charts.vision). Beyond the few series a palette can keep apart in every condition
+(HUE_LIMITS), dash and marker tell the rest apart. A trace keeps its colour on both Streamlit themes, so every
 series colour has at least 3:1 contrast against the white and the dark background (WCAG 1.4.11):
 the light Okabe–Ito and Tol colours (orange, sky blue, teal) are darkened and wine is lightened,
 hue kept, each adjusted as little as that needs while staying apart under simulated colour
@@ -18,11 +22,16 @@ white. Sizes are chosen to be legible on a projector at 1280×720."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from app.charts import vision
 from etl.registry import DRUG_GROUPS
 
 # Okabe & Ito (2008) "Color Universal Design", plus Tol's olive, wine and teal; the original
@@ -41,9 +50,28 @@ GREY = "#8C8C8C"
 MISSING_GREY = "#BDBDBD"
 """Suppressed or missing data (maps, bars): never a colour of the data scale."""
 
-PALETTE: list[str] = [VERMILLION, BLUE, BLUISH_GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE, OLIVE,
+PALETTE: list[str] = [VERMILLION, BLUE, BLUISH_GREEN, REDDISH_PURPLE, OLIVE, ORANGE, SKY_BLUE,
                       WINE, TEAL, GREY]
-"""Order for series that are not drug groups (sex, age groups, states)."""
+"""Order for series that are not drug groups (states, places, drug combinations): the first four
+are at least HUE_DISTINCT apart in every condition of app.charts.vision, the first five in normal
+vision and on a washed-out projector, the first eight in normal vision
+(tests/app/charts/test_theme_contrast.py)."""
+
+HUE_DISTINCT = 10.0
+"""Smallest CIEDE2000 difference between two series drawn together. About 1–2 is the smallest
+difference seen between two large patches side by side; two thin lines or small markers, met
+apart on a chart and named from a legend, need several times that (the smallest noticeable
+difference grows as marks get smaller: Szafir 2018, "Modeling Color Difference for
+Visualization Design", IEEE TVCG 24(1)). 10 is the margin categorical palettes are commonly
+built to ("clearly different at a glance"); Okabe–Ito's own neighbours (orange and vermillion,
+sky blue and blue) are 10–15 apart in normal vision, and fall below it with colour blindness or
+on a washed-out projector, which is what this bound catches."""
+
+HUE_LIMITS: dict[str, int] = {"normal": 8, "washout": 5, "deuteranopia": 4, "protanopia": 4}
+"""Up to how many series a chart keeps every pair HUE_DISTINCT apart in each viewing condition
+(what the palette can give: ten colours with 3:1 contrast on both themes sit in a narrow band of
+lightness, and colour-blind vision leaves mostly the blue–yellow axis). A chart with more series
+tells the rest apart by dash and marker (`palette_style`, DRUG_STYLES)."""
 
 SEQUENTIAL_SCALE: list[list[float | str]] = [
     [0.0, "#FEE8D6"], [0.25, "#F9B98A"], [0.5, "#EE8640"], [0.75, "#D55E00"], [1.0, "#7A2E00"]]
@@ -77,20 +105,24 @@ class SeriesStyle:
     symbol: str = "circle"
 
 
-# Fixed styles for the groups pages compare most. Variants of a group share its hue family:
-# "with opioid" keeps the parent's colour with a dashed line, "without" takes the lighter
-# neighbour (vermillion → orange) with a dotted line.
+# Fixed styles for the groups pages compare most. Variants of benzodiazepines keep the family's
+# line styles (dashed "with", dotted "without") but not its colour: three lines of one orange
+# were told apart by dash alone. "With an opioid" takes the opioid's colour (any opioid blue,
+# synthetic opioids sky blue), "without" bluish green; both are far from vermillion and from
+# each other in every condition of app.charts.vision.
 DRUG_STYLES: dict[str, SeriesStyle] = {
     "all_drugs": SeriesStyle(GREY, "solid", "circle-open"),
     "benzodiazepines": SeriesStyle(VERMILLION, "solid", "circle"),
-    "benzodiazepines_with_any_opioid": SeriesStyle(VERMILLION, "dash", "square"),
-    "benzodiazepines_without_any_opioid": SeriesStyle(ORANGE, "dot", "diamond"),
-    "benzodiazepines_with_synthetic_opioids": SeriesStyle(VERMILLION, "dashdot", "triangle-up"),
-    "benzodiazepines_without_synthetic_opioids": SeriesStyle(ORANGE, "longdash", "triangle-down"),
+    "benzodiazepines_with_any_opioid": SeriesStyle(BLUE, "dash", "square"),
+    "benzodiazepines_without_any_opioid": SeriesStyle(BLUISH_GREEN, "dot", "diamond"),
+    "benzodiazepines_with_synthetic_opioids": SeriesStyle(SKY_BLUE, "dashdot", "triangle-up"),
+    "benzodiazepines_without_synthetic_opioids": SeriesStyle(BLUISH_GREEN, "longdash",
+                                                             "triangle-down"),
+    # The illegal (designer) benzodiazepines SUDORS counts are drawn together: four hues.
     "illegal_benzodiazepines": SeriesStyle(REDDISH_PURPLE, "solid", "star"),
-    "bromazolam": SeriesStyle(REDDISH_PURPLE, "dash", "square"),
-    "etizolam": SeriesStyle(REDDISH_PURPLE, "dot", "diamond"),
-    "flualprazolam": SeriesStyle(REDDISH_PURPLE, "dashdot", "triangle-up"),
+    "bromazolam": SeriesStyle(BLUE, "dash", "square"),
+    "etizolam": SeriesStyle(BLUISH_GREEN, "dot", "diamond"),
+    "flualprazolam": SeriesStyle(ORANGE, "dashdot", "triangle-up"),
     "any_opioid": SeriesStyle(BLUE, "solid", "square"),
     "synthetic_opioids": SeriesStyle(SKY_BLUE, "solid", "diamond"),
     "imfs": SeriesStyle(SKY_BLUE, "dash", "diamond-open"),
@@ -104,7 +136,7 @@ DRUG_STYLES: dict[str, SeriesStyle] = {
     # Cocaine and psychostimulants are often on one chart: different hues, not only dashes.
     "stimulants": SeriesStyle(OLIVE, "dash", "pentagon"),
     "cocaine": SeriesStyle(OLIVE, "solid", "x"),
-    "psychostimulants": SeriesStyle(TEAL, "dot", "cross"),
+    "psychostimulants": SeriesStyle(REDDISH_PURPLE, "dot", "cross"),
     "antidepressants": SeriesStyle(WINE, "solid", "hexagon"),
     "nonopioid_sedatives": SeriesStyle(WINE, "dash", "hourglass"),
     "alcohol": SeriesStyle(WINE, "dashdot", "star-square"),
@@ -121,7 +153,9 @@ _VARIANT_SYMBOL = {"_with_any_opioid": "square", "_without_any_opioid": "diamond
 
 SEX_STYLES: dict[str, SeriesStyle] = {
     "all": SeriesStyle(GREY, "solid", "circle-open"),
-    "female": SeriesStyle(REDDISH_PURPLE, "solid", "circle"),
+    # Orange, not reddish purple: beside the grey of "both sexes" that purple is ΔE00 7.5 with
+    # deuteranopia.
+    "female": SeriesStyle(ORANGE, "solid", "circle"),
     "male": SeriesStyle(BLUE, "dash", "square"),
 }
 
@@ -139,21 +173,65 @@ def drug_style(group_id: str) -> SeriesStyle:
 
 
 def palette_style(position: int) -> SeriesStyle:
-    """The n-th style for series that are not drug groups: colour first, then dash."""
-    dashes = ["solid", "dash", "dot", "dashdot"]
+    """The n-th style for series that are not drug groups: colour first; from the fifth series
+    on (beyond what hue alone keeps apart with colour blindness, HUE_LIMITS) a dash as well."""
+    dashes = ["dash", "dot", "dashdot", "longdash"]
     symbols = ["circle", "square", "diamond", "triangle-up", "triangle-down", "star"]
-    return SeriesStyle(PALETTE[position % len(PALETTE)],
-                       dashes[(position // len(PALETTE)) % len(dashes)],
-                       symbols[position % len(symbols)])
+    dash = "solid" if position < 4 else dashes[(position - 4) % len(dashes)]
+    return SeriesStyle(PALETTE[position % len(PALETTE)], dash, symbols[position % len(symbols)])
 
 
-def series_styles(dimension: str, values: list[str]) -> dict[str, SeriesStyle]:
-    """Styles for the values of one dimension (drug_group, sex, or anything else, in order)."""
+def hue_conditions(n_series: int) -> tuple[str, ...]:
+    """The viewing conditions in which a chart of `n_series` series keeps every pair HUE_DISTINCT
+    apart (HUE_LIMITS)."""
+    return tuple(c for c in vision.CONDITIONS if n_series <= HUE_LIMITS[c])
+
+
+def too_alike(color1: str, color2: str, conditions: tuple[str, ...]) -> bool:
+    """Whether two series colours are the same or less than HUE_DISTINCT apart in any of
+    `conditions`."""
+    return color1.upper() == color2.upper() or any(
+        vision.difference(color1, color2, c) < HUE_DISTINCT for c in conditions)
+
+
+def distinct_hues(styles: Mapping[str, SeriesStyle], keep: tuple[str, ...] = ()
+                  ) -> dict[str, SeriesStyle]:
+    """`styles` of the series one chart draws together, with a series whose colour looks like an
+    earlier one's moved to the first palette colour that looks like none of them (grey stays for
+    totals and references, and no series takes a colour that is another one's own). The series
+    in `keep` (a caller's explicit styles) and, in order, the first of each look-alike pair keep
+    their colour, so a series changes colour only beside a look-alike. Where no palette colour is far enough, the series keeps its colour and its dash
+    and marker tell it apart."""
+    conditions = hue_conditions(len(styles))
+    own = {s.color for s in styles.values()}
+    taken: list[str] = []
+    out: dict[str, SeriesStyle] = {}
+    for key in [k for k in styles if k in keep] + [k for k in styles if k not in keep]:
+        style = styles[key]
+        if key not in keep and any(too_alike(style.color, t, conditions) for t in taken):
+            # another series' own colour is not free: benzodiazepines stay vermillion beside
+            # whatever comes first
+            free = next((c for c in PALETTE if c != GREY and c not in own
+                         and not any(too_alike(c, t, conditions) for t in taken)), None)
+            if free is not None:
+                style = replace(style, color=free)
+        taken.append(style.color)
+        out[key] = style
+    return {k: out[k] for k in styles}
+
+
+def series_styles(dimension: str, values: list[str],
+                  fixed: Mapping[str, SeriesStyle] | None = None) -> dict[str, SeriesStyle]:
+    """Styles for the values of one dimension drawn together (drug_group, sex, or anything else,
+    in order): the theme's style of each, `fixed` styles where given, then `distinct_hues`."""
     if dimension == "drug_group":
-        return {v: drug_style(v) for v in values}
-    if dimension == "sex" and all(v in SEX_STYLES for v in values):
-        return {v: SEX_STYLES[v] for v in values}
-    return {v: palette_style(i) for i, v in enumerate(values)}
+        styles = {v: drug_style(v) for v in values}
+    elif dimension == "sex" and all(v in SEX_STYLES for v in values):
+        styles = {v: SEX_STYLES[v] for v in values}
+    else:
+        styles = {v: palette_style(i) for i, v in enumerate(values)}
+    given = {k: s for k, s in (fixed or {}).items() if k in styles}
+    return distinct_hues({**styles, **given}, keep=tuple(given))
 
 
 def relative_luminance(hex_color: str) -> float:
@@ -263,6 +341,13 @@ HEADER_WIDTH = 760
 """Chart width (px) assumed for the header's legend rows: a chart in the main column at
 1280 px with the menu open."""
 
+MIN_PLOT_HEIGHT = 260
+"""Pixels of plot height a page chart keeps however tall its header grows."""
+
+EVENTS_WIDTH = 535
+"""Chart width (px) the event labels and the legend above them are laid out for: the main
+column at 1024 px with the menu open, the narrowest screen the pages are made for."""
+
 
 def _legend_rows(fig: go.Figure, width: float = HEADER_WIDTH) -> int:
     if fig.layout.showlegend is False:
@@ -280,18 +365,217 @@ def _legend_rows(fig: go.Figure, width: float = HEADER_WIDTH) -> int:
     return rows
 
 
+EVENT_LABEL = "event_label"
+EVENT_LINE = "event_line"
+EDGE_LABEL = "edge_label"
+"""Names of the annotations and shapes app.charts.common.draw_events and mark_provisional add:
+an event's label and line, and a label on the plot's top edge ("provisional"), which the event
+labels make way for."""
+
+EVENT_GAP = 6
+"""Pixels between the plot's top and the lowest row of event labels."""
+
+SHIFT = 1.0
+"""How far (× its own width) a label may move sideways from its line before it takes a row
+further up: further, and the leaders of neighbouring events cross."""
+
+EVENT_BOX = "#ECECEC"
+"""Event label boxes: opaque, so a leader passing behind one does not cross its text."""
+
+Y_LABELS_WIDTH = 110
+"""Pixels of a page chart's width not in its plot: y tick labels and title, side margins."""
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text or "")
+
+
+def label_width(annotation: go.layout.Annotation, char_width: float = 0.55) -> float:
+    """Approximate width in pixels of a one-line label (text length × font size) and its box."""
+    size = annotation.font.size or ANNOTATION_SIZE
+    return char_width * size * len(_plain(annotation.text or "")) + 8
+
+
+def event_row_height(size: float) -> float:
+    """Vertical step between rows of event labels at font `size`."""
+    return size * 1.3 + 5
+
+
+def as_number(value: object) -> float | None:
+    """An x value as a number: years as they are, dates as seconds since 1970."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return pd.Timestamp(value).value / 1e9  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+
+
+def x_span(fig: go.Figure) -> tuple[float, float] | None:
+    """The x axis's range as numbers (`as_number`): its set range, else the traces' x extent."""
+    axis_range = fig.layout.xaxis.range
+    if axis_range:
+        lo, hi = (as_number(v) for v in axis_range)
+        if lo is not None and hi is not None and hi > lo:
+            return lo, hi
+    xs = [n for t in fig.data if getattr(t, "x", None) is not None
+          and getattr(t, "xaxis", None) in (None, "x") for n in map(as_number, t.x)
+          if n is not None]
+    return (min(xs), max(xs)) if xs and max(xs) > min(xs) else None
+
+
+def place_event_labels(fig: go.Figure, plot_width: float, char_width: float = 0.55) -> float:
+    """Lay the event labels (EVENT_LABEL) out in rows above the plot for a plot `plot_width`
+    pixels wide; returns the height in pixels the rows take above the plot (0 without labels).
+
+    Each label is centred over its line where it fits, else moved sideways just far enough to
+    clear the labels before it in that row (a leader joins it to its line), else put in the next
+    row up; labels stay in the plot's width, in the order of their events, and clear of a label
+    on the plot's top edge (EDGE_LABEL, "provisional"). Positions are in data units, so on a
+    wider chart the labels only move further apart."""
+    labels = [a for a in fig.layout.annotations if a.name == EVENT_LABEL]
+    edge = [a for a in fig.layout.annotations if a.name == EDGE_LABEL]
+    span = x_span(fig)
+    if span is None or not (labels or edge):
+        return 0.0
+    lo, hi = span
+
+    def to_px(x: object) -> float:
+        n = as_number(x)
+        return 0.0 if n is None else (n - lo) / (hi - lo) * plot_width
+
+    def to_x(px: float, like: object) -> object:
+        n = lo + px / plot_width * (hi - lo)
+        if isinstance(like, (int, float)) and not isinstance(like, bool):
+            return round(n, 3)
+        return pd.Timestamp(n * 1e9).strftime("%Y-%m-%d")
+
+    size = max([a.font.size or ANNOTATION_SIZE for a in labels + edge], default=ANNOTATION_SIZE)
+    row_px = event_row_height(size)
+    # Row 0 ends where a label on the plot's top edge starts ("provisional", at the right).
+    first_row_end = min([to_px(a.x) - label_width(a, char_width) - EVENT_GAP for a in edge],
+                        default=plot_width)
+    rows: list[list[go.layout.Annotation]] = []
+    for label in sorted(labels, key=lambda a: to_px(a.x)):
+        row = 0
+        while True:
+            if row == len(rows):
+                rows.append([])
+            end = first_row_end if row == 0 else plot_width
+            fits = _spread([(to_px(a.x), label_width(a, char_width))
+                            for a in rows[row] + [label]], end) is not None
+            if fits or (not rows[row] and row > 0):  # an empty row above takes any label
+                rows[row].append(label)
+                break
+            row += 1
+    for row, members in enumerate(rows):
+        end = first_row_end if row == 0 else plot_width
+        items = [(to_px(a.x), label_width(a, char_width)) for a in members]
+        centres = _spread(items, end, strict=False)
+        for label, centre in zip(members, centres):
+            label.update(ax=to_x(centre, label.x), ay=-(EVENT_GAP + row * row_px))
+    # Upper rows first: a lower row's (opaque) box is drawn over a leader passing behind it.
+    others = [a for a in fig.layout.annotations if a.name != EVENT_LABEL]
+    fig.layout.annotations = [*others, *sorted(labels, key=lambda a: a.ay)]
+    used_rows = max(len(rows), 1 if edge else 0)
+    return EVENT_GAP + used_rows * row_px if used_rows else 0.0
+
+
+def _spread(items: list[tuple[float, float]], end: float, gap: float = 8.0,
+            strict: bool = True) -> list[float] | None:
+    """Centres for boxes (wanted centre, width) in one row between 0 and `end`, in order, none
+    overlapping, each as near its wanted place as the others allow; None (when `strict`) if they
+    do not fit or one would sit more than its own width or a quarter of the row from its line."""
+    centres: list[float] = []
+    for i, (wanted, width) in enumerate(items):
+        centre = max(wanted, width / 2)
+        if i:
+            centre = max(centre, centres[-1] + items[i - 1][1] / 2 + gap + width / 2)
+        centres.append(centre)
+    limit = end
+    for i in range(len(items) - 1, -1, -1):
+        centres[i] = min(centres[i], limit - items[i][1] / 2)
+        limit = centres[i] - items[i][1] / 2 - gap
+    if not strict:
+        return centres
+    if centres[0] - items[0][1] / 2 < -0.5:
+        return None
+    if any(abs(c - w) > SHIFT * width for c, (w, width) in zip(centres, items)):
+        return None
+    return centres
+
+
+def fit_header(fig: go.Figure, *, plot_width: float, legend_rows: int, title_px: float,
+               legend_size: float = LEGEND_SIZE, char_width: float = 0.55) -> float | None:
+    """From the top of the card down: the title (`title_px` tall), the legend's rows, the rows
+    of event labels (`place_event_labels` for a plot `plot_width` wide), then the plot. With
+    event labels, places the legend just under the title (container coordinates, so it stays put
+    whatever the plot's height) and returns the top margin in pixels that holds all three;
+    without, returns None and leaves the legend where it was (plotly.js then grows the margin
+    for it itself)."""
+    events_px = place_event_labels(fig, plot_width, char_width)
+    if not events_px:
+        return None
+    if legend_rows:
+        legend_under_title(fig, title_px)
+    return title_px + legend_rows * legend_row_height(legend_size) + events_px + 10
+
+
+def legend_under_title(fig: go.Figure, title_px: float) -> None:
+    """The legend `title_px` below the card's top (container coordinates): call again when the
+    card's height changes."""
+    height = fig.layout.height or CHART_HEIGHT
+    fig.update_layout(legend=dict(yref="container", y=1 - title_px / height, yanchor="top"))
+
+
+def legend_row_height(size: float) -> float:
+    """Height of one row of a horizontal legend at font `size` (measured in plotly.js: 32 px at
+    15 px, the line and marker sample taller than the text)."""
+    return size * 1.3 + 13
+
+
 def _fit_header(fig: go.Figure) -> None:
-    """Room at the top for the title's lines and the legend's rows above the plot, so a wrapped
-    title never runs into the legend (the legend sits just above the plot, the title at the top
-    of the card), and no more than that when the page writes the title above the chart."""
+    """Room at the top for the title's lines, the legend's rows and the event labels above the
+    plot, so none runs into another, and no more than that when the page writes the title above
+    the chart (the template's 90 px fit a one-line title). The event labels and the legend above
+    them are laid out for the narrowest chart (EVENTS_WIDTH): on a wider one the labels only
+    move apart."""
     title = fig.layout.title.text or ""
     lines = title.count("<br>") + 1 if title else 0
-    # + the row of labels that sit on the plot's top edge ("provisional", event labels' boxes)
-    needed = 14 + lines * TITLE_SIZE * 1.35 + _legend_rows(fig) * LEGEND_SIZE * 1.75 + 24
+    # a wrapped title has top padding (common.TITLE_LINE_PAD, 12 px) over its first line
+    title_px = 14 + lines * TITLE_SIZE * 1.35 + (12 if lines > 1 else 0) if title else 4
+    needed = fit_header(fig, plot_width=EVENTS_WIDTH - Y_LABELS_WIDTH,
+                        legend_rows=_legend_rows(fig, EVENTS_WIDTH - Y_LABELS_WIDTH),
+                        title_px=title_px)
+    if needed is None:
+        # + the row of labels that sit on the plot's top edge
+        needed = 14 + lines * TITLE_SIZE * 1.35 + _legend_rows(fig) * LEGEND_SIZE * 1.75 + 24
     current = fig.layout.margin.t
     if current is None or needed > current:
-        # the template's 90 px fit a one-line title; a chart titled on the page needs less
         fig.update_layout(margin=dict(t=int(needed)))
+    # A tall header (title, legend and event rows) does not squeeze the plot: the card grows.
+    height = fig.layout.height or CHART_HEIGHT
+    plot_px = height - (fig.layout.margin.t or 0) - max(fig.layout.margin.b or 0, 70)
+    if plot_px < MIN_PLOT_HEIGHT:
+        fig.update_layout(height=int(height + MIN_PLOT_HEIGHT - plot_px))
+        if fig.layout.legend.yref == "container":
+            legend_under_title(fig, title_px)
+    _fit_y_title(fig)
+
+
+def _fit_y_title(fig: go.Figure) -> None:
+    """Wrap a y-axis title longer than the plot is tall (plotly.js never wraps one): a long one
+    ran past the plot into the chart's title or was cut at the card's edge."""
+    height = fig.layout.height or CHART_HEIGHT
+    plot_px = height - (fig.layout.margin.t or 90) - max(fig.layout.margin.b or 0, 70)
+    size = FONT_SIZE
+    chars = max(16, int(0.95 * plot_px / (0.5 * size)))
+    for axis in fig.select_yaxes():
+        text = axis.title.text or ""
+        if "<br>" not in text and len(text) > chars:
+            axis.title.text = "<br>".join(textwrap.wrap(text, chars))
 
 
 def register_template() -> str:

@@ -84,6 +84,17 @@ def section_from(item: HandoutSection | Sequence[object] | Mapping[str, object])
                           summary=summary, source=str(caption or ""), notes=notes)
 
 
+KEY_FIGURES_TITLE = "Key figures"
+
+
+def key_figures_section(figures: Sequence[tuple[str, str]], note: str = "") -> HandoutSection:
+    """The page's key numbers (label, value) as the handout's first section, with the caption
+    that says how far their data reach."""
+    return HandoutSection(title=KEY_FIGURES_TITLE, numbers=tuple((str(label), str(value))
+                                                                 for label, value in figures),
+                          source=note)
+
+
 def handout_images(sections: Sequence[HandoutSection]) -> list[bytes | None]:
     """PNG (slide-styled on HANDOUT_SIZE at HANDOUT_SCALE, without the title and source line,
     which the handout prints as text) of each section's figure, all rendered in one Chromium
@@ -136,11 +147,11 @@ def handout_pdf(page_title: str, sections: Iterable[HandoutSection | Sequence[ob
     width = pdf.epw
     pdf.set_text_color(20, 20, 20)
     pdf.set_font("helvetica", style="B", size=20)
-    pdf.multi_cell(width, 9, latin1(page_title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 9, latin1(page_title), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("helvetica", size=10)
     pdf.set_text_color(80, 80, 80)
     pdf.multi_cell(width, 5, latin1(" · ".join(p for p in (subtitle, date_text(date)) if p)),
-                   new_x="LMARGIN", new_y="NEXT")
+                   new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(4)
 
     image_h = width * HANDOUT_SIZE[1] / HANDOUT_SIZE[0]
@@ -152,7 +163,7 @@ def handout_pdf(page_title: str, sections: Iterable[HandoutSection | Sequence[ob
         if section.title:
             pdf.set_font("helvetica", style="B", size=13)
             pdf.multi_cell(width, 6, latin1(plain_text(section.title)), new_x="LMARGIN",
-                           new_y="NEXT")
+                           new_y="NEXT", align="L")
             pdf.ln(1)
         if png:
             pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=image_h)
@@ -160,24 +171,24 @@ def handout_pdf(page_title: str, sections: Iterable[HandoutSection | Sequence[ob
         elif section.figure is not None and missing:
             pdf.set_font("helvetica", style="I", size=10)
             pdf.multi_cell(width, 5, latin1(f"(Chart image not included. {missing})"),
-                           new_x="LMARGIN", new_y="NEXT")
+                           new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("helvetica", size=10.5)
         if section.summary:
             pdf.multi_cell(width, 5, latin1(plain_text(section.summary)), new_x="LMARGIN",
-                           new_y="NEXT")
+                           new_y="NEXT", align="L")
         for label, value in section.numbers:
             pdf.multi_cell(width, 5, latin1(f"- {plain_text(label)}: {plain_text(value)}"),
-                           new_x="LMARGIN", new_y="NEXT")
+                           new_x="LMARGIN", new_y="NEXT", align="L")
         if section.source:
             pdf.set_font("helvetica", size=8.5)
             pdf.set_text_color(80, 80, 80)
             pdf.multi_cell(width, 4, latin1(plain_text(section.source)), new_x="LMARGIN",
-                           new_y="NEXT")
+                           new_y="NEXT", align="L")
         if section.notes:
             pdf.set_font("helvetica", style="I", size=10)
             pdf.set_text_color(20, 20, 20)
             pdf.multi_cell(width, 5, latin1("Notes: " + plain_text(section.notes)),
-                           new_x="LMARGIN", new_y="NEXT")
+                           new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(6)
     return bytes(pdf.output())
 

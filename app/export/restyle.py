@@ -10,7 +10,6 @@ import textwrap
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
@@ -51,11 +50,7 @@ ANNOTATION_SIZE = 20
 
 
 EVENT_SCALE = 1.3
-"""Labels inside the plot (events, "provisional") grow with the plot width, ~1.3×."""
-
-
-EVENT_ROW = 0.07
-"""Vertical step between rows of event labels (fraction of the plot height)."""
+"""Labels inside and above the plot (events, "provisional") grow with the plot width, ~1.3×."""
 
 
 Y_LABELS_ESTIMATE = 200
@@ -296,9 +291,23 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
     plot_width = width - 2 * PAD - Y_LABELS_ESTIMATE
 
     title_h = int(len(title_lines) * TITLE_SIZE * 1.3)
-    legend_h = int(_legend_rows(out, plot_width) * LEGEND_SIZE * 1.6)
+    legend_rows = _legend_rows(out, plot_width)
+    legend_h = int(legend_rows * LEGEND_SIZE * 1.6)
     top = PAD + title_h + (24 if title_lines else 0) + legend_h + (AXIS_BLOCK if x_top else 0)
     top = max(top, PAD + 30)  # room for labels drawn above the plot (e.g. "provisional")
+    for annotation in out.layout.annotations:
+        if not _is_note(annotation):
+            size = (annotation.font.size if annotation.font and annotation.font.size
+                    else theme.ANNOTATION_SIZE)
+            annotation.font.size = round(size * EVENT_SCALE)
+    # The event labels' rows, laid out again for the slide's width and sizes, under the legend
+    # (placed in the slide's own height).
+    out.update_layout(width=width, height=height)
+    header = theme.fit_header(out, plot_width=plot_width, legend_rows=legend_rows,
+                              title_px=PAD + title_h + (24 if title_lines else 0),
+                              legend_size=LEGEND_SIZE, char_width=0.56)
+    if header is not None:
+        top = max(top, int(header))
 
     axis_block = 14 if (is_map or x_top) else AXIS_BLOCK
     note_line_h = ANNOTATION_SIZE * 1.35
@@ -316,12 +325,6 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
     for note in notes:
         note.update(yshift=-shift, font=dict(size=ANNOTATION_SIZE - 1, color=TEXT_COLOR))
         shift += ((note.text or "").count("<br>") + 1) * note_line_h + 10
-    for annotation in out.layout.annotations:
-        if not _is_note(annotation):
-            size = (annotation.font.size if annotation.font and annotation.font.size
-                    else theme.ANNOTATION_SIZE)
-            annotation.font.size = round(size * EVENT_SCALE)
-    _stagger_event_labels(out, plot_width)
     if bottom_lines:
         out.add_annotation(
             text="<br>".join(_plotly_escape(line) for line in bottom_lines),
@@ -354,65 +357,6 @@ def slide_figure(fig: go.Figure, title: str | None = None, source_line: str = ""
     for trace in out.data:
         _scale_trace(trace, plot_height)
     return out
-
-
-def _as_number(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return pd.Timestamp(str(value)).value / 1e9
-    except (ValueError, TypeError):
-        return None
-
-
-def _x_range(fig: go.Figure) -> tuple[float, float] | None:
-    """The first x axis' range as numbers (dates as epoch seconds): its set range, else the span
-    of the traces' x values."""
-    axis_range = fig.layout.xaxis.range
-    if axis_range:
-        lo, hi = (_as_number(v) for v in axis_range)
-        if lo is not None and hi is not None and hi > lo:
-            return lo, hi
-    values = [n for t in fig.data if getattr(t, "x", None) is not None
-              and getattr(t, "xaxis", "x") in (None, "x")
-              for n in map(_as_number, t.x) if n is not None]
-    return (min(values), max(values)) if values and max(values) > min(values) else None
-
-
-def _is_event_label(annotation: go.layout.Annotation) -> bool:
-    """A horizontal event label (app.charts.common.draw_events): at a data x, hanging from near
-    the plot's
-    top. Labels written along their line (textangle -90) need no re-placing."""
-    return (annotation.xref == "x" and annotation.yref == "paper" and not annotation.showarrow
-            and annotation.yanchor == "top" and annotation.y is not None and annotation.y > 0.5
-            and not annotation.textangle)
-
-
-def _stagger_event_labels(fig: go.Figure, plot_width: float) -> None:
-    """Re-place event labels for the slide's width: right of their line when they fit, else left
-    of it, each in the highest row where it overlaps no other label (estimated
-    text widths). The builder's three fixed rows overlap when events cluster in a few years."""
-    x_range = _x_range(fig)
-    labels = [a for a in fig.layout.annotations if _is_event_label(a)]
-    if x_range is None or not labels:
-        return
-    lo, hi = x_range
-    rows: list[list[tuple[float, float]]] = []
-    for label in sorted(labels, key=lambda a: _as_number(a.x) or lo):
-        x = _as_number(label.x)
-        if x is None:
-            continue
-        x_px = (x - lo) / (hi - lo) * plot_width
-        text_px = 0.56 * (label.font.size or ANNOTATION_SIZE) * len(plain_text(label.text or ""))
-        left = x_px + 16 + text_px <= plot_width
-        span = (x_px + 4, x_px + 16 + text_px) if left else (x_px - 16 - text_px, x_px - 4)
-        row = next((i for i, used in enumerate(rows)
-                    if all(span[1] + 8 < a or span[0] > b + 8 for a, b in used)), len(rows))
-        if row == len(rows):
-            rows.append([])
-        rows[row].append(span)
-        label.update(xanchor="left" if left else "right", xshift=4 if left else -4,
-                     y=1 - EVENT_ROW * row)
 
 
 def _scale_trace(trace: go.BaseTraceType, plot_height: float) -> None:

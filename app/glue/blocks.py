@@ -236,13 +236,19 @@ def _handout_pdf(page_title: str, sections: list[handout.HandoutSection], subtit
 def handout_button(page_title: str,
                    figures_and_captions: Sequence[handout.HandoutSection | Sequence[object]
                                                   | Mapping[str, object]],
-                   *, key: str = "handout", subtitle: str = "") -> None:
-    """One "Handout (PDF)" button for the page: every chart as an image with its numbers (summary
-    sentence), source line and optional speaker notes (app.export.handout.handout_pdf). Items: what
-    `chart_block` returns, or tuples (figure, caption[, summary[, notes]]), or mappings of
-    HandoutSection fields. Made on click only; without a browser on the server the PDF still
-    has the text and says why the images are missing."""
+                   *, key: str = "handout", subtitle: str = "",
+                   key_figures: Sequence[tuple[str, str]] = (), key_figures_note: str = ""
+                   ) -> None:
+    """One "Handout (PDF)" button for the page: the page's key numbers with their labels
+    (`key_figures`, what app.glue.layout.labelled_metric returns, and the caption under them),
+    then every chart as an image with its numbers (summary sentence), source line and optional
+    speaker notes (app.export.handout.handout_pdf). Items: what `chart_block` returns, or tuples
+    (figure, caption[, summary[, notes]]), or mappings of HandoutSection fields. Made on click
+    only; without a browser on the server the PDF still has the text and says why the images
+    are missing."""
     sections = [handout.section_from(item) for item in figures_and_captions]
+    if key_figures:
+        sections.insert(0, handout.key_figures_section(key_figures, key_figures_note))
     st.download_button(
         "Handout (PDF)", data=functools.partial(_handout_pdf, page_title, sections, subtitle),
         file_name=handout.pdf_filename(page_title), mime="application/pdf", key=key,

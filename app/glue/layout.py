@@ -73,15 +73,30 @@ def metric_row() -> DeltaGenerator:
     return st.container(horizontal=True, gap="medium")
 
 
+KeyFigure = tuple[str, str]
+"""A key number as the handout prints it: (label, value with the line under it)."""
+
+
 def labelled_metric(label: str, value: str, *, help: str | None = None, border: bool = False,
-                    **metric_kwargs: Any) -> None:
+                    **metric_kwargs: Any) -> KeyFigure:
     """One `st.metric` whose label wraps: for a card in a column too narrow for its label, where
     a `metric_row` would put each card on a row of its own. The label is drawn as text above the
     number; the metric keeps it as its (hidden) name for screen readers and tests.
-    `metric_kwargs` (delta, delta_color, ...) go to `st.metric`."""
+    `metric_kwargs` (delta, delta_color, ...) go to `st.metric`. Returns the card as a key
+    figure, for the page's handout (app.glue.blocks.handout_button), so the page states each
+    number once."""
     with st.container(border=border, gap=None):
         st.markdown(label, help=help)
         st.metric(label, value, label_visibility="collapsed", **metric_kwargs)
+    return key_figure(label, value, metric_kwargs.get("delta"),
+                      metric_kwargs.get("delta_description"))
+
+
+def key_figure(label: str, value: str, delta: object = None,
+               delta_description: str | None = None) -> KeyFigure:
+    """(label, "value, delta description") as a card shows them, for the handout."""
+    under = " ".join(str(p) for p in (delta, delta_description) if p not in (None, ""))
+    return label, f"{value}, {under}" if under else value
 
 
 def section_tabs(sections: Mapping[str, tuple[str, Callable[[], None]]], key: str) -> None:
@@ -115,12 +130,16 @@ def definition_note(definition_id: str) -> None:
                f"{provenance.definition_text(definition_id)}")
 
 
-def key_figures_note(rows: pd.DataFrame, what: str = "Key figures") -> None:
+def key_figures_note(rows: pd.DataFrame, what: str = "Key figures") -> str:
     """A caption under a row of key numbers saying how far the rows they come from reach
-    ("Key figures: data through 2022, final."); nothing for rows without periods."""
+    ("Key figures: data through 2022, final."); nothing for rows without periods. Returns the
+    caption ("" for none), which the handout prints under the same numbers."""
     through = currency.rows_through(rows)
-    if through:
-        st.caption(f"{what}: {through[:1].lower()}{through[1:]}")
+    if not through:
+        return ""
+    note = f"{what}: {through[:1].lower()}{through[1:]}"
+    st.caption(note)
+    return note
 
 
 def newer_data_notes(*source_ids: str) -> None:

@@ -108,9 +108,7 @@ def format_signed_count(value: float) -> str:
 
 def format_change_since_peak(change: PeakChange) -> str:
     """'−1,234 (−10.0%)', or '0 (0.0%)' when the latest year is the peak."""
-    pct = change.percent
-    sign = "" if round(pct, 1) == 0 else ("+" if pct > 0 else "−")
-    return f"{format_signed_count(change.change)} ({sign}{abs(pct):.1f}%)"
+    return f"{format_signed_count(change.change)} ({_signed_percent(change.percent)})"
 
 
 def format_month_period(year: int, month: int) -> str:
@@ -179,6 +177,57 @@ def change_since_peak(nida: pd.DataFrame, drug_group: str = BENZO,
     if latest_value is None:
         raise ValueError(f"{NIDA_TABLE}: no {drug_group} deaths in {year}")
     return PeakChange(peak_year, peak_value, year, latest_value)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A key-number card as a page draws it: label, value, the line under the value, the help."""
+    label: str
+    value: str
+    detail: str
+    help: str
+
+
+RISE_YEARS = 5
+"""Years the peak card looks back over when the latest year is the peak."""
+
+
+def since_peak_card(nida: pd.DataFrame, year: int, drug_group: str = BENZO) -> Card:
+    """The card beside the latest count: the change since the peak year, or, when `year` is the
+    peak (or equals it), the change over the RISE_YEARS before it, saying that it is the highest
+    year of the series: never a bare "0 (0.0%)"."""
+    change = change_since_peak(nida, drug_group, year)
+    rows = nida_rows(nida, drug_group)
+    rows = rows[rows["value"].notna() & (rows["year"] <= year)]
+    first = int(rows["year"].min())
+    span = f"{first}–{year}"
+    help_text = (f"Peak: {format_count(change.peak_value)} deaths in {change.peak_year}, the "
+                 f"highest yearly count in {span}.")
+    # The count as the value, the percent under it: "−1,535 (−12.3%)" was cut to "−1,535 (−12…"
+    # in a card half the column wide at 1024 px.
+    if change.latest_value < change.peak_value:
+        return Card(f"Change since the peak year ({change.peak_year})",
+                    format_signed_count(change.change),
+                    f"{_signed_percent(change.percent)} from {format_count(change.peak_value)} "
+                    f"in {change.peak_year}", help_text)
+    earlier = rows[rows["year"] < year]
+    if earlier.empty:
+        return Card(f"First year of the series ({year})", format_count(change.latest_value),
+                    "no earlier year to compare", help_text)
+    base = earlier[earlier["year"] >= year - RISE_YEARS].head(1)
+    base = base if len(base) else earlier.head(1)
+    base_year, base_value = int(base["year"].iloc[0]), float(base["value"].iloc[0])
+    rise = PeakChange(base_year, base_value, year, change.latest_value)
+    highest = (f"{year} is the highest year since {first}" if change.latest_is_peak
+               else f"{year} equals the peak of {change.peak_year}")
+    return Card(f"Change over {year - base_year} years ({base_year}–{year})",
+                format_signed_count(rise.change), f"{_signed_percent(rise.percent)}; {highest}",
+                help_text)
+
+
+def _signed_percent(value: float) -> str:
+    sign = "" if round(value, 1) == 0 else ("+" if value > 0 else "−")
+    return f"{sign}{abs(value):.1f}%"
 
 
 def change_from_previous_year(nida: pd.DataFrame, year: int, drug_group: str = BENZO

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.data import content
-from app.presenting import deck
+from app.presenting import deck, slide_charts
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -142,8 +142,8 @@ FIT = """() => {
 }"""
 
 EVENT_LABELS = {e.short_label for e in content.load_events()}
-ACROSS = {"illicit_benzos", "nonfatal_ed"}
-"""Charts whose few event labels fit written across (app.presenting.screen._across)."""
+ACROSS = slide_charts.TIME_CHARTS
+"""Charts with event labels: written across, in rows above the plot (theme.place_event_labels)."""
 
 
 @pytest.mark.browser

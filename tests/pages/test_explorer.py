@@ -291,7 +291,7 @@ def test_bars_beyond_the_limit_are_ranked_and_counted():
 def test_map_title_names_measure_drug_place_year_and_unit():
     at = run_page({**STATES_VIEW, "chart": "map", "year": "2019"})
     assert not at.exception
-    assert chart_types(at) == [{"choropleth"}]
+    assert chart_types(at) == [{"choropleth", "scattergeo"}]  # marks: unreliable, no row
     assert chart_titles(at) == [
         "Benzodiazepines: crude death rate per 100,000 population, by state, 2019"]
 

@@ -58,10 +58,12 @@ def test_metric_cards_equal_the_processed_data(default_run):
     assert (cards[f"Opioid deaths that also involved benzodiazepines, {year}"]
             == f"{with_opioid / opioid * 100:.1f}%")
     change = benzo[year] - benzo[peak_year]
-    label = f"Change since the peak year ({peak_year})"
-    assert label in cards
-    assert cards[label].startswith("0" if change == 0 else f"{'+' if change > 0 else '−'}"
-                                   f"{abs(change):,.0f}")
+    if change < 0:
+        label = f"Change since the peak year ({peak_year})"
+        assert cards[label] == f"−{abs(change):,.0f}"
+    else:  # the latest year is the peak: the card gives the rise to it, never "0 (0.0%)"
+        label = next(k for k in cards if k.startswith("Change over "))
+        assert cards[label] != "0"
 
 
 def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):
@@ -69,15 +71,40 @@ def test_trend_chart_plots_the_three_series_to_the_latest_year(default_run):
     deaths = nida_national()
     spec = chart_spec(at)
     named = {t["name"]: t for t in spec["data"] if t.get("name") and t.get("y")}
-    assert {"Benzodiazepines", "Benzodiazepines with any opioid",
-            "Benzodiazepines without any opioid"} <= set(named)
-    xs, ys = values(named["Benzodiazepines"]["x"]), values(named["Benzodiazepines"]["y"])
+    assert {"All", "With any opioid", "Without any opioid"} <= set(named), \
+        "short names: the title says benzodiazepines, with and without opioids"
+    xs, ys = values(named["All"]["x"]), values(named["All"]["y"])
     assert xs == list(deaths.index)
     assert ys == deaths["benzodiazepines"].tolist()
     assert spec["layout"]["xaxis"]["tickformat"] == "d", "integer years"
-    assert spec["layout"]["yaxis"]["range"][1] >= 1.6 * max(ys), "room above the data for events"
+    top = spec["layout"]["yaxis"]["range"][1]
+    assert max(ys) <= top and max(ys) >= 0.8 * top, "the data use most of the plot's height"
+    labels = [a for a in spec["layout"]["annotations"] if a.get("name") == "event_label"]
+    assert labels and all(a["ay"] < 0 and a["yanchor"] == "bottom" for a in labels), \
+        "event labels above the plot, not over the data"
     first, last = int(deaths.index.min()), int(deaths.index.max())
-    assert any(f"{first}–{last}" in h.value for h in at.subheader), "chart heading names years"
+    assert any(f"{first}–{last}" in m.value and "with and without opioids" in m.value
+               for m in at.markdown), "the chart's title names the years"
+
+
+def test_the_handout_carries_the_key_figures_with_their_labels():
+    from app.export import handout
+    from tests.app.export.test_handout import pdf_text
+    with mock.patch("streamlit.page_link"), \
+            mock.patch("app.glue.blocks.handout_button") as button:
+        at = harness.run_page(PAGE)
+    assert not at.exception
+    (title, sections), kwargs = button.call_args
+    cards = metrics(at)
+    assert dict(kwargs["key_figures"]).keys() == cards.keys(), "every card, once"
+    for label, value in kwargs["key_figures"]:
+        assert value.startswith(cards[label])
+    assert kwargs["key_figures_note"].startswith("Key figures: data through")
+    key = handout.key_figures_section(kwargs["key_figures"], kwargs["key_figures_note"])
+    pdf = handout.handout_pdf(title, [key, *sections], images=[None] * (len(sections) + 1))
+    text = pdf_text(pdf).replace("\\(", "(").replace("\\)", ")")
+    for label, value in kwargs["key_figures"]:
+        assert handout.latin1(f"- {label}: {value}") in text
 
 
 def overview_links() -> dict[str, str]:

@@ -108,7 +108,7 @@ def test_link_sets_the_controls_and_controls_set_the_link():
 def test_rates_show_age_adjusted_rates_by_sex():
     at = run_page({"measure": "rate"})
     spec = chart_spec(at)
-    assert "age-adjusted" in spec["layout"]["yaxis"]["title"]["text"]
+    assert "age-adjusted" in spec["layout"]["yaxis"]["title"]["text"].lower()
 
 
 @pytest.mark.parametrize("section", ["us", "ct"])

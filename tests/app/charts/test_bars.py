@@ -49,7 +49,9 @@ def test_ranked_bar_lists_suppressed_states_not_as_zero():
     note = " ".join(a.text for a in fig.layout.annotations)
     assert all(name in note.replace("<br>", " ") for name in hidden)
     assert list(trace.x) == sorted(trace.x, reverse=True)
-    assert RATE_UNIT in fig.layout.xaxis.title.text and RATE_UNIT in trace.hovertemplate
+    title = fig.layout.xaxis.title.text
+    assert title == "Crude death rate (deaths per 100,000 population)", "crude said once"
+    assert RATE_UNIT in trace.hovertemplate
 
 
 def test_ranked_bar_marks_unreliable():

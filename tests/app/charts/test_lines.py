@@ -50,6 +50,7 @@ def test_time_series_publisher_exclusion_is_a_gap_named_in_the_note():
              and 3 <= int(str(x)[5:7]) <= 8]
     assert drawn and all(v is None or math.isnan(v) for v in drawn)
     note = " ".join(a.text for a in fig.layout.annotations)
+    note = note.replace("<br>", " ")
     assert "No data collected by the publisher" in note and "March 2020 – August 2020" in note
     assert "suppressed" not in note
 
@@ -96,13 +97,27 @@ def test_time_series_hover_shows_flags():
     assert flags[2004] == ""
 
 
-def test_time_series_drug_colours_fixed_and_variants_related():
-    fig = lines.time_series(national_deaths())
+def test_time_series_drug_colours_fixed_and_variants_differ_in_hue():
+    three = national_deaths()
+    three = three[three["drug_group"] != "any_opioid"]
+    fig = lines.time_series(three)
     colours = {t.name: t.line.color for t in data_traces(fig) if t.name}
-    assert colours["Benzodiazepines"] == theme.VERMILLION
-    assert colours[DRUG_GROUPS["benzodiazepines_with_any_opioid"].label] == theme.VERMILLION
     dashes = {t.name: t.line.dash for t in data_traces(fig) if t.name}
-    assert dashes["Benzodiazepines"] != dashes[DRUG_GROUPS["benzodiazepines_with_any_opioid"].label]
+    with_label = DRUG_GROUPS["benzodiazepines_with_any_opioid"].label
+    without_label = DRUG_GROUPS["benzodiazepines_without_any_opioid"].label
+    assert colours["Benzodiazepines"] == theme.VERMILLION
+    assert colours[with_label] == theme.BLUE, "with an opioid: the opioid's blue"
+    assert colours[without_label] == theme.BLUISH_GREEN
+    assert dashes["Benzodiazepines"] != dashes[with_label] != dashes[without_label]
+
+
+def test_a_series_beside_one_of_its_own_colour_takes_another():
+    # any opioid and benzodiazepines with any opioid are both blue: drawn together, the second
+    # takes the first free palette colour; benzodiazepines keep vermillion.
+    fig = lines.time_series(national_deaths())
+    colours = [t.line.color for t in data_traces(fig) if t.name and t.showlegend is not False]
+    assert len(set(colours)) == len(colours) == 4
+    assert theme.VERMILLION in colours
 
 
 def test_time_series_monthly_axis():
@@ -171,7 +186,7 @@ def test_share_line_values_from_data_and_highlight():
     expected = (700 + 21 * 50) / (8000 + 21 * 50) * 100
     notes = [a.text for a in fig.layout.annotations]
     assert any(f"2020: {expected:.1f}%" in n for n in notes)
-    assert "percent of any opioid deaths" in fig.layout.yaxis.title.text
+    assert "percent of any opioid deaths" in fig.layout.yaxis.title.text.replace("<br>", " ")
     assert_integer_year_axis(fig)
     data = lines.share_data(df, "benzodiazepines_with_any_opioid", "any_opioid")
     assert bool(data.loc[data["year"] == 2021, "provisional"].iloc[0])

@@ -14,6 +14,31 @@ def test_every_registered_drug_group_has_a_style():
         assert style.color.startswith("#")
     variant = theme.drug_style("cocaine_with_any_opioid")
     assert variant.color == theme.drug_style("cocaine").color
+    assert variant.dash != theme.drug_style("cocaine").dash
+
+
+def test_series_drawn_together_get_distinct_hues_and_fixed_styles_are_kept():
+    styles = theme.series_styles("drug_group", ["cocaine", "cocaine_with_any_opioid"])
+    assert styles["cocaine"].color == theme.OLIVE
+    assert styles["cocaine_with_any_opioid"].color not in (theme.OLIVE, theme.GREY)
+    # No series takes another's own colour: benzodiazepines stay vermillion, even third.
+    styles = theme.series_styles("drug_group", ["any_opioid", "synthetic_opioids",
+                                                "benzodiazepines"])
+    assert styles["benzodiazepines"].color == theme.VERMILLION
+    assert styles["synthetic_opioids"].color != theme.SKY_BLUE, "sky blue washes into blue"
+    # A caller's explicit style is kept and the others make way.
+    grey = theme.SeriesStyle(theme.GREY)
+    styles = theme.series_styles("geo_name", ["US", "A", "B"], fixed={"US": grey, "Z": grey})
+    assert styles["US"] == grey and "Z" not in styles
+    assert len({s.color for s in styles.values()}) == 3
+
+
+def test_palette_series_beyond_four_are_dashed_too():
+    assert {theme.palette_style(i).dash for i in range(4)} == {"solid"}
+    assert all(theme.palette_style(i).dash != "solid" for i in range(4, 12))
+    assert theme.hue_conditions(3) == ("normal", "deuteranopia", "protanopia", "washout")
+    assert theme.hue_conditions(5) == ("normal", "washout")
+    assert theme.hue_conditions(9) == ()
 
 
 def test_template_registered_and_charts_on_a_white_card_with_dark_text():

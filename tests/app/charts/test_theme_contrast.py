@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.charts import theme
+from app.charts import theme, vision
 from app.export import restyle
 from app.charts.theme import contrast_ratio, relative_luminance
 
@@ -80,46 +80,33 @@ def test_series_colour_has_3_to_1_on_both_themes(name, colour, background):
                         f"{BACKGROUNDS[background]}; a line or marker needs 3:1 (WCAG 1.4.11)")
 
 
-def test_without_opioid_variant_is_lighter_than_its_parent():
-    # DRUG_STYLES: "without" takes the lighter neighbour, so the pair differs in lightness too.
-    assert relative_luminance(theme.ORANGE) > relative_luminance(theme.VERMILLION) + 0.04
+def test_benzodiazepine_variants_differ_from_their_parent_in_hue():
+    # DRUG_STYLES: "with" and "without" an opioid keep the family's dashes but not its colour;
+    # tests/app/charts/test_series_hues.py measures them in all four viewing conditions.
+    parent = theme.drug_style("benzodiazepines").color
+    for partner in ("any_opioid", "synthetic_opioids"):
+        for variant in (f"benzodiazepines_with_{partner}", f"benzodiazepines_without_{partner}"):
+            assert vision.difference(parent, theme.drug_style(variant).color) >= \
+                theme.HUE_DISTINCT, variant
 
 
-# Machado, Oliveira & Fernandes (2009), full severity, applied to linear RGB.
-CVD_MATRICES = {
-    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                   [-0.003882, -0.048116, 1.051998]],
-    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                     [-0.011820, 0.042940, 0.968881]],
-    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                   [0.004733, 0.691367, 0.303900]],
-}
-SRGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
-                        [0.0193, 0.1192, 0.9505]])
-D65 = np.array([0.95047, 1.0, 1.08883])
+def cielab(hex_color: str, condition: str | None = None) -> np.ndarray:
+    """CIELAB of a colour as seen with normal vision or a simulated colour-vision deficiency
+    (Machado et al. 2009, app.charts.vision)."""
+    return np.array(vision.cielab(hex_color, condition or "normal"))
 
 
-def cielab(hex_color: str, vision: str | None = None) -> np.ndarray:
-    """CIELAB of a colour as seen with normal vision or a simulated colour-vision deficiency."""
-    rgb = np.array([int(hex_color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)])
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    if vision:
-        linear = np.clip(np.array(CVD_MATRICES[vision]) @ linear, 0, 1)
-    xyz = SRGB_TO_XYZ @ linear / D65
-    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
-    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
-
-
-@pytest.mark.parametrize("vision", [None, *CVD_MATRICES])
-def test_palette_colours_stay_apart_with_colour_blindness(vision):
+@pytest.mark.parametrize("condition", [None, *vision.CVD_MATRICES])
+def test_palette_colours_stay_apart_with_colour_blindness(condition):
     # Contrast squeezes every colour into one band of lightness; this keeps any two palette
-    # colours (which share a chart) apart for colour-blind readers, beside the dash and marker
-    # cue. The floor is CIELAB ΔE 6; before the contrast changes, reddish purple and Tol's teal
-    # were 4.3 apart with deuteranopia.
-    distances = {(a, b): float(np.linalg.norm(cielab(a, vision) - cielab(b, vision)))
+    # colours (which may share a chart) apart for colour-blind readers, beside the dash and
+    # marker cue. The floor is CIELAB ΔE 6; before the contrast changes, reddish purple and
+    # Tol's teal were 4.3 apart with deuteranopia. Series drawn together are held to more:
+    # CIEDE2000 ≥ theme.HUE_DISTINCT (tests/app/charts/test_series_hues.py).
+    distances = {(a, b): float(np.linalg.norm(cielab(a, condition) - cielab(b, condition)))
                  for a, b in itertools.combinations(theme.PALETTE, 2)}
     (a, b), closest = min(distances.items(), key=lambda item: item[1])
-    assert closest >= 6, f"{a} and {b} are ΔE {closest:.1f} apart ({vision or 'normal vision'})"
+    assert closest >= 6, f"{a} and {b} are ΔE {closest:.1f} apart ({condition or 'normal vision'})"
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])

@@ -48,3 +48,24 @@ def test_event_annotations_carry_their_source_on_hover():
     fig = lines.time_series(rows, events=content.chart_events(2015, 2017))
     hovers = [a.hovertext for a in fig.layout.annotations if a.hovertext]
     assert hovers and all("Source: https://" in h for h in hovers)
+
+
+def test_events_keep_their_month_to_the_chart_and_a_monthly_chart_draws_it():
+    import pandas as pd
+
+    from app.charts import lines, theme
+    from etl.tidy import tidy_frame
+    fda = next(e for e in content.chart_events(2020, 2020) if e["label"] == "FDA benzo warning")
+    assert (fda["year"], fda["month"]) == (2020, 9)
+    months = pd.date_range("2019-01-01", "2021-12-01", freq="MS")
+    rows = tidy_frame(pd.DataFrame({
+        "source_id": "dose_sys", "source_file": "f", "definition": "nonfatal_ed_syndromic",
+        "measure": "visit_rate", "unit": "visits per 10,000 ED visits",
+        "drug_group": "benzodiazepines", "geo_level": "nation", "geo_fips": "99",
+        "geo_name": "All", "period_type": "month", "year": months.year, "month": months.month,
+        "value": 2.0}))
+    fig = lines.time_series(rows, events=content.chart_events(2019, 2021))
+    at = {a.text: pd.Timestamp(a.x) for a in fig.layout.annotations
+          if a.name == theme.EVENT_LABEL}
+    assert at["FDA benzo warning"] == pd.Timestamp("2020-09-01"), "its month, not January"
+    assert at["Illicit benzos rise"] == pd.Timestamp("2020-01-01"), "a year only: its January"

@@ -60,3 +60,24 @@ def test_handout_without_a_browser_keeps_the_text_and_says_why(monkeypatch):
     text = pdf_text(pdf)
     assert "(Overview)" in text and "Summary." in text
     assert "Chart image not included" in text and "Chromium" in text
+
+
+def test_the_key_figures_come_first_with_their_labels_and_no_line_is_justified(monkeypatch):
+    monkeypatch.setattr(images, "browser_path", lambda: None)
+    cache.clear()
+    figures = [("Deaths involving benzodiazepines, 2022", "10,964, −1,535 vs 2021"),
+               ("Change since the peak year (2021)", "−1,535 (−12.3%), from 12,499 in 2021")]
+    key = handout.key_figures_section(figures, "Key figures: data through 2022, final.")
+    long_summary = "Benzodiazepines: " + "a sentence that wraps across the page " * 12
+    pdf = handout.handout_pdf("Overview", [key, (trend_figure(), "Source: NIDA", long_summary)],
+                              date=DATE)
+    text = pdf_text(pdf)
+    shown = text.replace("\\(", "(").replace("\\)", ")")  # PDF strings escape parentheses
+    for expected in ("(Key figures)", "(- Deaths involving benzodiazepines, 2022: 10,964, -1,535 "
+                     "vs 2021)", "Change since the peak year (2021): -1,535 (-12.3%), from "
+                     "12,499 in 2021", "Key figures: data through 2022, final."):
+        assert expected in shown, expected
+    assert text.index("Key figures") < text.index("Deaths by year"), "before the charts"
+    # fpdf2 justifies by default, widening the spaces of every full line (the "Tw" operator)
+    spacing = [float(v) for v in re.findall(r"([-\d.]+) Tw", text)]
+    assert not any(spacing), f"justified lines: word spacing {sorted(set(spacing))}"

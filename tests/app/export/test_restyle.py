@@ -1,13 +1,15 @@
 """app/export/restyle.py: the slide copy of a figure (styled, titled, sourced and dated, the
-original unchanged), wrapped long titles and sources, event labels kept inside, long rankings
+original unchanged), wrapped long titles and sources, event labels laid out again above the
+plot, long rankings
 cut to their top bars with a note, typed arrays decoded, plain text from Markdown."""
 from __future__ import annotations
 
 
 import plotly.graph_objects as go
 
-from app.charts import bars, theme
+from app.charts import bars, lines, theme
 from app.export import restyle
+from tests.app.charts.samples import assert_labels_clear, event_label_boxes, national_deaths
 from tests.app.export.samples import DATE, TITLE, SOURCE, state_rates, trend_figure, ranking_figure
 
 
@@ -49,25 +51,21 @@ def test_long_title_and_source_are_wrapped():
     assert all(len(line) <= restyle.SOURCE_WRAP for line in source.text.split("<br>"))
 
 
-def test_horizontal_event_labels_are_spread_and_kept_inside():
-    fig = go.Figure(go.Scatter(x=list(range(2000, 2022)), y=list(range(22))))
-    fig.update_xaxes(range=[1999.5, 2021.5])
-    for year, label in [(2016, "First event label"), (2017, "Second event label"),
-                        (2021, "A late event with a long label")]:
-        fig.add_annotation(x=year, xref="x", y=1, yref="paper", yanchor="top", xanchor="left",
-                           text=label, showarrow=False)
+def test_event_labels_are_laid_out_again_for_the_slide_above_its_plot():
+    fig = lines.time_series(national_deaths(), events=[
+        {"year": 2016, "label": "First event label"}, {"year": 2016, "label": "Second one"},
+        {"year": 2017, "label": "Third event label"},
+        {"year": 2020, "label": "A late event with a long label"}])
     slide = restyle.slide_figure(fig, "T", "S", DATE)
-    labels = {a.text: a for a in slide.layout.annotations if a.xref == "x"}
-    assert labels["A late event with a long label"].xanchor == "right", "would run off the slide"
-    assert labels["First event label"].y != labels["Second event label"].y, "would overlap"
-
-
-def test_rotated_event_labels_keep_the_builders_placement():
-    fig = trend_figure()
-    slide = restyle.slide_figure(fig, "T", "S", DATE)
-    before = [(a.x, a.y, a.xanchor, a.textangle) for a in fig.layout.annotations if a.textangle]
-    after = [(a.x, a.y, a.xanchor, a.textangle) for a in slide.layout.annotations if a.textangle]
-    assert before == after
+    plot_width = restyle.SLIDE_WIDTH - 2 * restyle.PAD - restyle.Y_LABELS_ESTIMATE
+    boxes = event_label_boxes(slide, plot_width, char_width=0.56)
+    assert len(boxes) == 4
+    assert_labels_clear(boxes, plot_width)
+    assert slide.layout.margin.t >= max(top for *_, top in boxes) + restyle.PAD
+    assert slide.layout.legend.yref == "container", "the legend above the labels, under the title"
+    legend_top = (1 - slide.layout.legend.y) * restyle.SLIDE_HEIGHT
+    title_bottom = restyle.PAD + restyle.TITLE_SIZE * 1.3
+    assert title_bottom <= legend_top <= title_bottom + 40, "just under the slide's title"
 
 
 def test_a_long_ranking_shows_its_top_bars_on_a_slide_and_says_so():

@@ -150,3 +150,19 @@ def test_cite_box_gives_bibtex_and_ris_with_downloads_for_each_chart():
     for key in ("first", "second"):
         assert buttons[f"bib_{key}"].label == "BibTeX (.bib)"
         assert buttons[f"ris_{key}"].label == "RIS (.ris)"
+
+
+def test_the_handout_button_puts_the_key_figures_first():
+    from unittest import mock
+
+    from app.glue import blocks
+    with mock.patch("streamlit.download_button") as button:
+        blocks.handout_button("Overview", [(trend_figure(), "Source: NIDA")],
+                              key_figures=[("Deaths, 2022", "10,964")],
+                              key_figures_note="Key figures: data through 2022, final.")
+    made = button.call_args.kwargs["data"]  # functools.partial(_handout_pdf, title, sections, …)
+    title, sections, _ = made.args
+    assert title == "Overview"
+    assert [s.title for s in sections] == [handout.KEY_FIGURES_TITLE, "Deaths by year"]
+    assert sections[0].numbers == (("Deaths, 2022", "10,964"),)
+    assert sections[0].source == "Key figures: data through 2022, final."

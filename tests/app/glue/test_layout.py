@@ -48,3 +48,26 @@ def test_metric_row_is_a_wrapping_row_and_the_labelled_metric_draws_its_label_as
     assert metric.label == "Opioid deaths with benzos, 2019", "the metric keeps its name"
     assert metric.value == "16.6%" and metric.delta == "1 of 6"
     assert metric.proto.label_visibility.value == metric.proto.label_visibility.COLLAPSED
+
+
+def key_figures_page() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from app.glue import layout
+    st.session_state["card"] = layout.labelled_metric("Deaths, 2022", "10,964", delta="-1,535",
+                                                      delta_description="vs 2021")
+    st.session_state["plain"] = layout.labelled_metric("Share, 2022", "85.8%")
+    st.session_state["note"] = layout.key_figures_note(pd.DataFrame({
+        "period_type": ["year"], "year": [2022], "provisional": [False]}))
+    st.session_state["none"] = layout.key_figures_note(pd.DataFrame({"value": [1.0]}))
+
+
+def test_a_card_returns_its_key_figure_for_the_handout_and_the_note_its_text():
+    at = AppTest.from_function(key_figures_page, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["card"] == ("Deaths, 2022", "10,964, -1,535 vs 2021")
+    assert at.session_state["plain"] == ("Share, 2022", "85.8%")
+    assert at.session_state["note"] == "Key figures: data through 2022, final."
+    assert at.session_state["note"] in [c.value for c in at.caption]
+    assert at.session_state["none"] == ""

@@ -212,3 +212,28 @@ def test_nida_published_2019_figure(real_nida):
     assert f"In {check['latest_year']}, the latest year in these data: " \
            f"{metrics.format_percent(check['latest'])}" in check["text"], \
         "the latest year's share stands beside the 2019 figure"
+
+
+def test_the_peak_card_names_the_change_since_the_peak_when_the_latest_year_is_below_it():
+    nida = nida_frame({"benzodiazepines": {2017: 800.0, 2018: 1200.0, 2019: 900.0}})
+    card = metrics.since_peak_card(nida, 2019)
+    assert card.label == "Change since the peak year (2018)"
+    assert card.value == "−300"
+    assert card.detail == "−25.0% from 1,200 in 2018"
+    assert "1,200 deaths in 2018" in card.help and "2017–2019" in card.help
+
+
+def test_the_peak_card_shows_the_rise_when_the_latest_year_is_the_peak():
+    nida = nida_frame({"benzodiazepines": {y: 100.0 + 10 * (y - 2012) for y in range(2012, 2021)}})
+    card = metrics.since_peak_card(nida, 2020)
+    assert card.value != "0"
+    assert card.label == "Change over 5 years (2015–2020)"
+    assert card.value == "+50"  # 130 in 2015 to 180 in 2020
+    assert card.detail == "+38.5%; 2020 is the highest year since 2012"
+    # a short series looks back as far as it goes; a tie with an earlier peak says so
+    short = nida_frame({"benzodiazepines": {2019: 50.0, 2020: 70.0, 2021: 70.0}})
+    card = metrics.since_peak_card(short, 2021)
+    assert card.label == "Change over 2 years (2019–2021)" and card.value == "+20"
+    assert card.detail == "+40.0%; 2021 equals the peak of 2020"
+    only = metrics.since_peak_card(nida_frame({"benzodiazepines": {2020: 70.0}}), 2020)
+    assert only.value == "70" and "no earlier year" in only.detail
