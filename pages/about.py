@@ -33,13 +33,17 @@ def show(markdown: str) -> None:
         st.markdown(cites.link(markdown))
 
 
+def events_toggle(key: str) -> bool:
+    """The events switch of the chart it sits beside (each chart has its own)."""
+    return urlstate.toggle("Show events", True, key=key, width="content",
+                           help="Mark on this chart the dated events the text beside it "
+                                "mentions, such as FDA warnings.")
+
+
 lead, help_column = st.columns([3, 2], gap="large")
 with lead:
     st.markdown(content.intro("about"))
-    show_events = urlstate.toggle("Show events", True, key="events",
-                                  help="Mark on the charts the dated events the text beside them "
-                                       "mentions, such as FDA warnings.")
-    urlstate.show_notices()
+    notices = st.container()  # filled at the end: a refused link setting of any control
     urlstate.copy_link_control()
 with help_column:
     layout.get_help_box()
@@ -58,7 +62,10 @@ with chart_column:
     illicit = sudors[(sudors["geo_fips"] == "99") & (sudors["measure"] == "deaths")
                      & sudors["drug_group"].isin(ILLICIT_GROUPS)]
     first, last = int(illicit["year"].min()), int(illicit["year"].max())
-    st.markdown(f"**{ILLICIT_TITLE}**")
+    title_row = st.container(horizontal=True, vertical_alignment="center")
+    title_row.markdown(f"**{ILLICIT_TITLE}**", width="stretch")
+    with title_row:
+        show_events = events_toggle("events")
     fig = cache.figure(
         lines.time_series, illicit, measure_label="Deaths with the drug detected",
         events=methods.events_cited_in(illicit_text, content.load_events(), first, last)
@@ -91,11 +98,14 @@ with text_column:
 with chart_column:
     with_without = cache.call(metrics.nida_rows, nida, OPIOID_PARTS)
     first, last = int(with_without["year"].min()), int(with_without["year"].max())
-    st.markdown(f"**{OPIOID_TITLE}**")
+    title_row = st.container(horizontal=True, vertical_alignment="center")
+    title_row.markdown(f"**{OPIOID_TITLE}**", width="stretch")
+    with title_row:
+        show_mixing_events = events_toggle("events_mixing")
     fig = cache.figure(
         lines.time_series, with_without, year_dtick=5,
         events=methods.events_cited_in(mixing_text, content.load_events(), first, last)
-        if show_events else [])
+        if show_mixing_events else [])
     opioid_section = blocks.chart_block(
         fig, with_without, provenance.table_caption_text("nida_national"),
         key="nida_with_without_opioids", export_title=OPIOID_TITLE)
@@ -112,6 +122,8 @@ st.divider()
 show(texts["treatment_and_help"])
 
 st.divider()
+with notices:
+    urlstate.show_notices()
 layout.sources_cited(cites)
 blocks.handout_button(PAGE_TITLE, [illicit_section, opioid_section], key_figures=[key_figure],
                       key_figures_note=key_note)

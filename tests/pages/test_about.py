@@ -96,15 +96,16 @@ def test_with_and_without_opioid_chart_equals_nida(default_run):
     assert any("Underlying cause" in c.value for c in default_run.caption)
 
 
-def test_events_toggle_round_trips_through_the_url():
+def test_each_chart_has_its_own_events_toggle_beside_it_in_the_url():
     at = run_page({"events": "false"})
     assert not at.exception
     assert at.toggle(key="events").value is False
-    assert not event_lines(at, 0) and not event_lines(at, 1)
+    assert not event_lines(at, 0), "the illegal-benzodiazepine chart's events are off"
+    assert event_lines(at, 1), "the FDA warnings the mixing text cites are still marked"
     assert_default_leaves_link(at, "toggle", "events", True)
-    assert event_lines(at, 1), "the FDA warnings the text cites are marked"
-    at.toggle(key="events").set_value(False).run()
-    assert at.query_params["events"] == "false"
+    at.toggle(key="events_mixing").set_value(False).run()
+    assert at.query_params["events_mixing"] == "false" and not event_lines(at, 1)
+    assert [t.label for t in at.toggle] == ["Show events", "Show events"]
 
 
 @pytest.mark.parametrize("query", [{"events": HOSTILE}, {"events": "2099"}])
