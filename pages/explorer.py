@@ -158,6 +158,9 @@ parts = [rows[(rows["definition"] == d) & (rows["unit"] == u)]
 line_plans = [explorer_output.line_plan(p, split, drugs) for p in parts] if chart == "line" else []
 crowded = {i: explorer_output.many_plan(plan) for i, plan in enumerate(line_plans)
            if plan.n_series > explorer.MAX_LINE_SERIES}
+# The charts come first; a crowded line view's "Show as" and "Highlight" sit under them, so the
+# first screen at 1280x720 holds a chart however many states the reader highlights.
+charts_area = st.container()
 if crowded:
     noun = explorer_output.series_noun(next(iter(crowded.values())), geo)
     display, highlighted = explorer_controls.many_series_controls(list(crowded.values()), noun)
@@ -169,63 +172,65 @@ periods = [explorer_output.period_text(p) if chart != "line" else None for p in 
 if crowded and display == "ranked":  # one bar per series: its latest period
     periods = [crowded[i].latest if i in crowded else p for i, p in enumerate(periods)]
 titles = explorer_output.chart_titles(selection, parts, split, periods)
-for i, (part, title) in enumerate(zip(parts, titles)):
-    definition = str(part["definition"].iloc[0])
-    caption = provenance.source_caption_text(source_id, definition)
-    summary = explorer_output.summary_text(part, split, drugs, ocme=table == explorer.OCME_TABLE)
-    key = f"explorer_{chart}_{i}"
-    if i in crowded:
-        many = crowded[i]
-        if display == "highlight":
-            coloured = explorer_output.highlight_keys(many, highlighted)
-            fig = cache.figure(many_series.highlight_lines, many.frame, "series_key", coloured,
-                               title=title, events=events, series_labels=many.names,
-                               context_label=noun,
-                               legend_title=explorer_output.highlight_legend(many, highlighted))
-            in_colour = many.frame[many.frame["series_key"].isin(coloured)]
-            if len(in_colour):  # the sentence describes the lines in colour
-                summary = explorer_output.summary_text(in_colour, split, drugs,
-                                                       ocme=table == explorer.OCME_TABLE)
-            blocks.chart_block(fig, many.frame, caption, key, summary=summary)
-        elif display == "multiples":
-            st.caption(explorer_output.multiples_text(many))
-            facets = many.ranking[:explorer_output.MAX_FACETS]
-            shown = many.frame[many.frame["series_key"].isin(facets)]
-            fig = cache.figure(many_series.small_multiples, shown, "series_key", facets,
-                               labels=many.names, title=title)
-            blocks.chart_block(fig, shown, caption, key, summary=summary)
-        else:
-            st.caption(explorer.text("ranked_view", latest=many.latest))
-            latest = explorer_output.latest_rows(many)
-            fig = cache.figure(bars.ranked_bar, latest, label_column="series",
-                               top_n=explorer.MAX_BARS, title=title)
-            blocks.chart_block(fig, latest, caption, key)
-    elif chart == "line":
-        plan = line_plans[i]
-        fig = cache.figure(lines.time_series, plan.frame, color_by=plan.color_by,
-                           title=title, events=events)
-        blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
-    elif chart == "bar":
-        plan = explorer_output.bar_plan(part, split, drugs, geo)
-        if plan.n_bars > explorer.MAX_BARS:
-            st.caption(explorer.text("bars_capped", count=plan.n_bars, shown=explorer.MAX_BARS))
-            ranked_rows = explorer_output.ranked_bars(part, split, drugs)
-            fig = cache.figure(bars.ranked_bar, ranked_rows, label_column="series",
-                               top_n=explorer.MAX_BARS, title=title)
-            blocks.chart_block(fig, ranked_rows, caption, key, summary=summary)
-        elif plan.ranked:
-            fig = cache.figure(bars.ranked_bar, plan.frame, title=title)
+with charts_area:
+    for i, (part, title) in enumerate(zip(parts, titles)):
+        definition = str(part["definition"].iloc[0])
+        caption = provenance.source_caption_text(source_id, definition)
+        summary = explorer_output.summary_text(part, split, drugs,
+                                               ocme=table == explorer.OCME_TABLE)
+        key = f"explorer_{chart}_{i}"
+        if i in crowded:
+            many = crowded[i]
+            if display == "highlight":
+                coloured = explorer_output.highlight_keys(many, highlighted)
+                fig = cache.figure(many_series.highlight_lines, many.frame, "series_key", coloured,
+                                   title=title, events=events, series_labels=many.names,
+                                   context_label=noun,
+                                   legend_title=explorer_output.highlight_legend(many, highlighted))
+                in_colour = many.frame[many.frame["series_key"].isin(coloured)]
+                if len(in_colour):  # the sentence describes the lines in colour
+                    summary = explorer_output.summary_text(in_colour, split, drugs,
+                                                           ocme=table == explorer.OCME_TABLE)
+                blocks.chart_block(fig, many.frame, caption, key, summary=summary)
+            elif display == "multiples":
+                st.caption(explorer_output.multiples_text(many))
+                facets = many.ranking[:explorer_output.MAX_FACETS]
+                shown = many.frame[many.frame["series_key"].isin(facets)]
+                fig = cache.figure(many_series.small_multiples, shown, "series_key", facets,
+                                   labels=many.names, title=title)
+                blocks.chart_block(fig, shown, caption, key, summary=summary)
+            else:
+                st.caption(explorer.text("ranked_view", latest=many.latest))
+                latest = explorer_output.latest_rows(many)
+                fig = cache.figure(bars.ranked_bar, latest, label_column="series",
+                                   top_n=explorer.MAX_BARS, title=title)
+                blocks.chart_block(fig, latest, caption, key)
+        elif chart == "line":
+            plan = line_plans[i]
+            fig = cache.figure(lines.time_series, plan.frame, color_by=plan.color_by,
+                               title=title, events=events)
             blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
+        elif chart == "bar":
+            plan = explorer_output.bar_plan(part, split, drugs, geo)
+            if plan.n_bars > explorer.MAX_BARS:
+                st.caption(explorer.text("bars_capped", count=plan.n_bars, shown=explorer.MAX_BARS))
+                ranked_rows = explorer_output.ranked_bars(part, split, drugs)
+                fig = cache.figure(bars.ranked_bar, ranked_rows, label_column="series",
+                                   top_n=explorer.MAX_BARS, title=title)
+                blocks.chart_block(fig, ranked_rows, caption, key, summary=summary)
+            elif plan.ranked:
+                fig = cache.figure(bars.ranked_bar, plan.frame, title=title)
+                blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
+            else:
+                fig = cache.figure(bars.category_bar, plan.frame, plan.category,
+                                   color_by=plan.color_by, title=title)
+                blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
         else:
-            fig = cache.figure(bars.category_bar, plan.frame, plan.category,
-                               color_by=plan.color_by, title=title)
-            blocks.chart_block(fig, plan.frame, caption, key, summary=summary)
-    else:
-        if not explorer_output.map_ready(part, split):
-            st.info(explorer.text("map_needs_one_series"), icon=":material/info:")
-            continue
-        fig = cache.figure(maps.state_map, part, title=title)
-        blocks.chart_block(fig, part, caption, key, summary=summary)
+            if not explorer_output.map_ready(part, split):
+                st.info(explorer.text("map_needs_one_series"), icon=":material/info:")
+                continue
+            fig = cache.figure(maps.state_map, part, title=title)
+            blocks.chart_block(fig, part, caption, key, summary=summary)
 
 # Every filtered row, with its flags; downloads of exactly these rows.
 st.subheader("The rows")
