@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser.opening import open_app_page
 from tests.browser.test_pages import page_paths
 
 SCHEMES = ["light", "dark"]
@@ -164,15 +165,6 @@ NO_INDICATOR_BY_STREAMLIT = {
     # outline, shadow or background change on it.
     "main area": lambda stop: stop["tag"] == "main" and "stMain" in stop["kinds"],
 }
-
-
-def open_app_page(pg, app_url: str, path: str) -> None:
-    pg.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
-    pg.get_by_test_id("stApp").wait_for(timeout=30_000)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    pg.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    pg.wait_for_timeout(1500)
 
 
 def app_is_dark(pg) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.opening import open_app_page
+
 pytestmark = pytest.mark.browser
 
 CUT_MENU_ENTRIES = """() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"] span')]
@@ -24,11 +26,7 @@ CHIPS_OUTSIDE_THEIR_BOX = """(box) => {
 
 
 def open_at_720(page, app_url: str, path: str) -> None:
-    page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    open_app_page(page, app_url, path, (1280, 720), settle_ms=500)
 
 
 def test_every_menu_entry_is_its_whole_name(page, app_url):

@@ -9,18 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.browser.opening import open_app_page
 from tests.pages.harness import nida_national
 
 pytestmark = pytest.mark.browser
-
-
-def open_app_page(pg, app_url: str, path: str) -> None:
-    pg.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
-    pg.get_by_test_id("stApp").wait_for(timeout=30_000)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    pg.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    pg.wait_for_timeout(1500)
 
 
 # In the page: every event label's box (from the SVG) against every data point of every trace

@@ -1,0 +1,17 @@
+"""Opening a page of the running app the way the browser tests read it: loaded, the script run
+finished (no "Running…" sign) and the first chart drawn, then a moment for layout to settle."""
+from __future__ import annotations
+
+NO_RUN_IN_PROGRESS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def open_app_page(pg, app_url: str, path: str, size: tuple[int, int] | None = None,
+                  settle_ms: int = 1500) -> None:
+    """`path` ("states?view=ranking") at `size` (width, height) when given."""
+    if size is not None:
+        pg.set_viewport_size({"width": size[0], "height": size[1]})
+    pg.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    pg.get_by_test_id("stApp").wait_for(timeout=30_000)
+    pg.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
+    pg.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    pg.wait_for_timeout(settle_ms)
