@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 from app.presenting import deck
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 DECK = deck.load_slides()
 COUNT = len(DECK)
@@ -18,8 +19,7 @@ def wait_for_run(page, settle_ms: int = 400) -> None:
     """Until the page's script run finished (room checks every half second do not show the
     running indicator, full runs do)."""
     page.wait_for_timeout(150)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(settle_ms)
 
 

@@ -15,6 +15,7 @@ import pytest
 from deploy.config import INSTALL_HINT, haproxy_path
 from devtools import Balanced, server_status, start_balanced, stop_balanced_proc
 from tests.browser.conftest import offline_page
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 # Counts finished script runs (data-test-script-state running -> notRunning) in every document,
 # as benchmarks/load_test.py does.
@@ -176,8 +177,7 @@ def test_sticky_sessions_downloads_and_a_killed_process(browser, balanced):
         # names a dead one). The reader keeps the page as it was drawn, with no error box and
         # no "Connection error" dialog, and its next requests go to the live process.
         first.wait_for_websockets(2, timeout=30)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=30_000)
         assert first.clean() == [], first.clean()
         assert page.locator(".js-plotly-plot .main-svg").count() >= 1
         assert first.backends(since=killed_at) == {other}, first.backends(since=killed_at)

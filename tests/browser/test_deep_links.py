@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from devtools import free_port, start_streamlit, stop_streamlit
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,8 +23,7 @@ OVERVIEW = "Benzodiazepine overdose deaths in the United States"
 
 
 def wait_for_run(page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(800)  # a "Page not found" dialog would be up by now
 
 

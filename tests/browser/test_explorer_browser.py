@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_pages import OVERFLOWING_TEXT
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 STATES_VIEW = "explorer?table=wonder_mcd&measure=crude_rate&geo=state"
 
@@ -15,8 +16,7 @@ def open_explorer(page, app_url: str, query: str, size: tuple[int, int]) -> None
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(f"{app_url}/{query}", wait_until="domcontentloaded")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(1000)
     assert page.get_by_test_id("stSidebar").is_visible(), "measured with the menu open"
     assert page.get_by_test_id("stException").count() == 0

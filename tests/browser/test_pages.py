@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from devtools import dashboard_pages
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -30,8 +31,7 @@ def test_page_renders_offline_without_errors(page, app_url, url_path, file, size
     page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
     page.get_by_test_id("stApp").wait_for(timeout=30_000)
     # Wait until the script run finished (Streamlit shows a running indicator meanwhile).
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     if url_path not in TEXT_PAGES:
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
@@ -79,8 +79,7 @@ def test_nothing_is_cut_on_a_1024_pixel_projector_with_the_menu_open(page, app_u
     page.set_viewport_size({"width": 1024, "height": 768})
     page.goto(f"{app_url}/{url_path}", wait_until="domcontentloaded")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(1500)
     assert page.get_by_test_id("stSidebar").is_visible(), "measured with the menu open"
     assert page.evaluate(OVERFLOWING_TEXT) == []

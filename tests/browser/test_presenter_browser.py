@@ -19,6 +19,7 @@ import pytest
 
 from app.data import content
 from app.presenting import deck, slide_charts
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -32,16 +33,14 @@ def open_slide(page, app_url: str, query: str) -> None:
     page.get_by_text(re.compile(r"^Slide \d+ of \d+$")).wait_for(timeout=60_000)
     # The slide is the page's last element: once drawn, the run has finished.
     page.locator(".st-key-present_slide").wait_for(timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(500)
     assert page.get_by_text("Page not found").count() == 0
 
 
 def wait_for_run(page) -> None:
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     page.wait_for_timeout(500)
 
 

@@ -22,6 +22,10 @@ SHOTS = ROOT / "screenshots"
 IN_STEP = 3.0
 """Seconds a move may take to show in another window (the design is about one: app.glue.presenter)."""
 
+TEXT_PAIR = next(n for n in range(1, COUNT) if DECK[n - 1].chart == DECK[n].chart == "content")
+"""The first of two text slides in a row, read from the deck so a renumbering cannot move the ten
+students onto a chart slide unnoticed."""
+
 
 def move_and_time(source, key: str, others, number: int) -> list[float]:
     watch_for_slide(others, number)
@@ -64,12 +68,11 @@ def test_the_speaker_view_and_the_audience_stay_in_step(page, app_url):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("followers,start", [(2, 3), (10, 10)], ids=["2-students", "10-students"])
+@pytest.mark.parametrize("followers,start", [(2, 3), (10, TEXT_PAIR)],
+                         ids=["2-students", "10-students"])
 def test_followers_see_every_move_and_cannot_move_the_room(browser, page, app_url, followers,
                                                            start):
-    # Ten students on two text slides (10 and 11) keep the test quick; two students on charts.
-    if followers > 2:
-        assert DECK[start - 1].chart == DECK[start].chart == "content", "two text slides"
+    # Ten students on two text slides keep the test quick; two students on charts.
     open_view(page, app_url, f"slide={start}", start)
     code, _ = room_in_link(page)
     contexts = [browser.new_context(viewport={"width": 1280, "height": 720})

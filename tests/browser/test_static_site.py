@@ -15,6 +15,7 @@ import pytest
 from app.export import static_pages
 from app.glue import static_site
 from devtools import dashboard_pages
+from tests.browser.opening import NO_RUN_IN_PROGRESS
 
 VIEWS_AT_ONCE = 3
 """Interactive views loaded side by side (each one mostly waits on its server round trips)."""
@@ -35,8 +36,7 @@ def site() -> dict:
 
 def wait_for_run(page) -> None:
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
 
 
 def interactive_url(app_url: str, entry: dict) -> str:
@@ -126,8 +126,7 @@ def test_both_embed_snippets_show_the_chart_alone(site, page, app_url):
     inner.locator(".st-key-embedded_chart .js-plotly-plot .main-svg").first.wait_for(
         timeout=60_000)
     embedded = page.frames[1]
-    embedded.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    embedded.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
     blocks = visible_blocks(embedded)
     assert blocks and all(b.startswith("in:") for b in blocks), blocks
     assert inner.locator(".js-plotly-plot").count() == 1
