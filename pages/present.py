@@ -189,15 +189,20 @@ def speaker() -> None:
         leave_link()
     room, _ = presenter.record(room, number, room.events)
     slide = all_slides[number - 1]
+    shown = filled(slide)
     now_column, notes_column = st.columns([1.2, 1], gap="large")
+    # The notes are drawn before the slide's chart: a speaker who moves reads the new notes as
+    # soon as the counter changes, not after the chart is built.
     with notes_column:
         presenter.keep_in_step(room, draw=clock)
         upcoming = all_slides[number] if number < count else None
         st.markdown(f"**Next:** {menu[upcoming.number]}" if upcoming else "**Last slide**")
         st.markdown("**Notes**")
+        if shown is not None:
+            with st.container(key="speaker_notes"):
+                st.markdown(shown.notes)
     with now_column:
         st.caption(f"Now on the projector: {menu[number]}")
-        shown = filled(slide)
         if shown is not None:
             st.subheader(shown.headline, anchor=False)
         if shown is not None and slide.has_chart:
@@ -207,9 +212,6 @@ def speaker() -> None:
                             config={"displayModeBar": False, "staticPlot": True})
             key = chart.key_number
             st.markdown(f"{key.label}: **{key.value}**")
-    if shown is not None:
-        with notes_column, st.container(key="speaker_notes"):
-            st.markdown(shown.notes)
 
 
 def clock(room: rooms.Room) -> None:
