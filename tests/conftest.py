@@ -21,6 +21,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 os.environ.setdefault("BENZO_STATIC_SITE", "off")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups from the markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the app server of tests/browser/conftest.py (`app_url`) form one xdist group:
+    they run one after another on one worker, against one server, as they would without xdist,
+    so a test timing how fast a window follows another does not share its server with a second
+    browser. Tests that start their own server or none are shared out between the workers."""
+    for item in items:
+        if "app_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("app_server"))
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """The shared raw folder; skip (with the reason) on a fresh clone that lacks it."""
@@ -41,3 +52,11 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DEFAULT_OUT
+
+
+@pytest.fixture(scope="session")
+def static_site_dir() -> Path:
+    """The static site the app serves (static/site/), built once per test session when missing or
+    stale: the site's own tests and its browser tests read the same build."""
+    from app.glue import static_site
+    return static_site.ensure_current()

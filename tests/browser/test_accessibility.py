@@ -191,7 +191,8 @@ def exempt_from_text_contrast(element: dict, scheme: str) -> str | None:
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", list(PAGES))
-def test_text_contrast_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
+def test_page_and_chart_text_contrast_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
+    """The page's text and its charts' text, measured on one load of the page."""
     pg = page_in_scheme(scheme)
     open_app_page(pg, app_url, PAGES[name])
     assert app_is_dark(pg) == (scheme == "dark"), (
@@ -212,6 +213,7 @@ def test_text_contrast_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
                   f"{e['text']!r}: {e['color']} on {e['background']}"
                   + (f" at opacity {e['opacity']:.2f}" if e["opacity"] < 1 else "")
                   + f", {e['size']:.1f}px/{e['weight']}" for e in failing)
+    assert_chart_text_contrast(pg, name, scheme)
     assert pg.external_requests == []
 
 
@@ -251,14 +253,8 @@ CHART_TEXT_JS = """
 """
 
 
-@pytest.mark.browser
-@pytest.mark.timeout(90)
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("name", list(PAGES))
-def test_chart_text_meets_wcag_aa(page_in_scheme, app_url, name, scheme):
-    pg = page_in_scheme(scheme)
-    open_app_page(pg, app_url, PAGES[name])
-    assert app_is_dark(pg) == (scheme == "dark")
+def assert_chart_text_contrast(pg, name: str, scheme: str) -> None:
+    """Every visible text in the page's Plotly charts meets WCAG AA over its background."""
     texts = pg.evaluate(CHART_TEXT_JS)
     assert len(texts) >= 10, "no chart text measured"
     failing = [t for t in texts if t["ratio"] < t["required"]]

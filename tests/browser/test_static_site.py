@@ -3,7 +3,8 @@ every request that leaves localhost aborted: each static chart page draws its ch
 plotted numbers equal the interactive view's; and both kinds of "Embed this chart" snippet,
 pasted into a page, show the chart alone.
 
-The site is (re)built first when it is missing or stale (app.glue.static_site.ensure_current).
+The site is (re)built first when it is missing or stale (the static_site_dir fixture, shared with
+tests/app/glue/test_static_site.py).
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from urllib.parse import urlencode
 import pytest
 
 from app.export import static_pages
-from app.glue import static_site
 from devtools import dashboard_pages
 from tests.browser.opening import NO_RUN_IN_PROGRESS
 
@@ -29,9 +29,8 @@ NUMBERS = """el => el._fullData.map(t => {
 
 
 @pytest.fixture(scope="module")
-def site() -> dict:
-    static_site.ensure_current()
-    return static_pages.read_site_index(static_pages.SITE_DIR)
+def site(static_site_dir) -> dict:
+    return static_pages.read_site_index(static_site_dir)
 
 
 def wait_for_run(page) -> None:

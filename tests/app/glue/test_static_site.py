@@ -22,8 +22,10 @@ from tests.pages.harness import ROOT, chart_specs
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return static_site.build(tmp_path_factory.mktemp("static") / "site", wait_s=0)
+def built(static_site_dir: Path) -> Path:
+    """The site as static_site.build wrote it from this code and data (shared with the
+    browser tests of the static pages: one build per session)."""
+    return static_site_dir
 
 
 def test_declared_pages_are_dashboards():
