@@ -3,6 +3,8 @@ where the small quirk fixtures are, and the processed data/ folder."""
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "app_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("app_server"))
+
+
+def quiet_lock_path(config: pytest.Config) -> Path | None:
+    """The lock file the workers of this test run share (None without xdist workers)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return None
+    return Path(tempfile.gettempdir()) / f"benzo-tests-{workerinput['testrunuid']}.quiet"
+
+
+@pytest.fixture(autouse=True)
+def quiet_for_timing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked `timing` measures how fast the app answers, so it runs with no test of the
+    other worker beside it: it takes the run's lock exclusively, every other test takes it shared
+    (a test under way finishes first; the other worker's next test waits). Without xdist, or where
+    fcntl is missing (Windows), nothing is locked."""
+    path = quiet_lock_path(request.config)
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    exclusive = request.node.get_closest_marker("timing") is not None
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

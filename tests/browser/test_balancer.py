@@ -140,6 +140,7 @@ def download_csv(page) -> tuple[str, str | None]:
 
 
 @pytest.mark.browser
+@pytest.mark.timing  # a killed process is back within its deadline
 def test_sticky_sessions_downloads_and_a_killed_process(browser, balanced):
     # Three readers, one after the other: leastconn sends each new one to the process with
     # fewer open websockets, so both processes get readers.

@@ -35,6 +35,7 @@ def move_and_time(source, key: str, others, number: int) -> list[float]:
 
 
 @pytest.mark.browser
+@pytest.mark.timing  # how soon the other windows move
 def test_the_speaker_view_and_the_audience_stay_in_step(page, app_url):
     open_view(page, app_url, "slide=3", 3)
     with page.context.expect_page() as opened:
@@ -71,6 +72,7 @@ def test_the_speaker_view_and_the_audience_stay_in_step(page, app_url):
 
 
 @pytest.mark.browser
+@pytest.mark.timing  # how soon the other windows move
 @pytest.mark.parametrize("followers,start", [(2, 3), (10, TEXT_PAIR)],
                          ids=["2-students", "10-students"])
 def test_followers_see_every_move_and_cannot_move_the_room(browser, page, app_url, followers,
