@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import fcntl
+except ImportError:  # Windows: the timing lock is not taken
+    fcntl = None
+
 # Before any test module imports them (tests/app uses the page harness too), so their asserts
 # keep pytest's detailed messages.
 pytest.register_assert_rewrite("tests.pages.harness", "tests.etl.harness")
@@ -42,25 +47,21 @@ def quiet_lock_path(config: pytest.Config) -> Path | None:
     return Path(tempfile.gettempdir()) / f"benzo-tests-{workerinput['testrunuid']}.quiet"
 
 
-@pytest.fixture(autouse=True)
-def quiet_for_timing(request: pytest.FixtureRequest) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """A test marked `timing` measures how fast the app answers, so it runs with no test of the
-    other worker beside it: it takes the run's lock exclusively, every other test takes it shared
-    (a test under way finishes first; the other worker's next test waits). Without xdist, or where
-    fcntl is missing (Windows), nothing is locked."""
-    path = quiet_lock_path(request.config)
-    try:
-        import fcntl
-    except ImportError:
-        fcntl = None
+    other worker beside it: it holds the run's lock exclusively, every other test holds it shared
+    (a test under way finishes first; the other worker's next test waits). The lock is held over
+    the whole test, the fixtures it sets up included (a site build, a server start). Without xdist,
+    or where fcntl is missing (Windows), nothing is locked."""
+    path = quiet_lock_path(item.config)
     if path is None or fcntl is None:
-        yield
-        return
-    exclusive = request.node.get_closest_marker("timing") is not None
+        return (yield)
+    exclusive = item.get_closest_marker("timing") is not None
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
-            yield
+            return (yield)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
