@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.charts import bars, lines
 from app.data import content, provenance
+from app.export import handout
 from app.glue import blocks, cache, layout, urlstate
 from app.views import methods
 from app.views import named as views
@@ -109,7 +110,7 @@ with figures_column:
         layout.labelled_metric(f"…naming fentanyl too, {fentanyl_year}",
                                percent_words(views.share_percent(with_fentanyl, benzo_that_year)))]
     if len(shown_top):
-        key_figures.append(layout.labelled_metric(f"Most often named, {year}",
+        key_figures.append(layout.labelled_metric("Most often named",
                                                   label(str(shown_top["drug"].iloc[0]))))
     key_note = layout.key_figures_note(classes[classes["year"] <= year])
 
@@ -119,69 +120,113 @@ designer_first = classes[(classes["drug"] == "any_designer") & (classes["value"]
 show("classes", place=name, designer_first_year=int(designer_first["year"].min())
      if len(designer_first) else "no year yet")
 
-# 2. Clonazepam (Klonopin), or any named drug, in both places.
-st.subheader("Clonazepam (Klonopin)", anchor="clonazepam")
+# Views 2-5 in link-bound lazy tabs (?view=designer): only the open tab's chart is drawn, so a
+# visit draws two charts instead of five; the handout still holds all five (closed tabs' charts
+# are built, not drawn, with their controls' values read from the link).
 drug_choices = cache.call(views.drug_options, rows)
-drug = urlstate.select("Named drug", drug_choices, views.CLONAZEPAM
-                       if views.CLONAZEPAM in drug_choices else drug_choices[0], key="drug",
-                       format_func=label)
-one = cache.call(views.drug_series, rows, drug)
-latest_clonazepam = cache.call(views.count_in, rows, place, views.CLONAZEPAM, year)
-show("clonazepam", latest_year=year, place=name,
-     clonazepam_latest=views.count_words(latest_clonazepam))
-title = f"Overdose deaths naming {label(drug).lower()}, by place, {years_of(one)}"
-chart_title(title)
-sections.append(blocks.chart_block(
-    cache.figure(lines.time_series, one, color_by="geo_name", suppressed_label=SUPPRESSED,
-                 events=events_for(one)),
-    one, " ".join(provenance.table_caption_text(t) for t in views.NAMED_TABLES),
-    key="named_drug", export_title=title, summary_kwargs={"color_by": "geo_name", **BY_US}))
-st.caption("The two places count differently (see above): compare each line's trend, not their "
-           "levels.")
-
-# 3. The rise of bromazolam and etizolam (or other designer drugs).
-show("designer_rise")
+default_drug = views.CLONAZEPAM if views.CLONAZEPAM in drug_choices else drug_choices[0]
 designer_choices = cache.call(views.designer_options, rows, place)
 default_designer = [d for d in views.WATCHED_DESIGNER if d in designer_choices]
-chosen = urlstate.multiselect("Designer benzodiazepines", designer_choices, default_designer,
-                              key="designer", format_func=label, max_selections=6)
-if chosen:
+
+
+def named_chart(shown: bool, fig, plotted, chart_caption: str, key: str, chart_title_text: str,
+                summary_kwargs: dict) -> handout.HandoutSection:
+    """The chart drawn in its open tab, or, in a closed one, only its handout section."""
+    if not shown:
+        return blocks.chart_section(fig, plotted, chart_caption, export_title=chart_title_text,
+                                    summary_kwargs=summary_kwargs)
+    chart_title(chart_title_text)
+    return blocks.chart_block(fig, plotted, chart_caption, key=key,
+                              export_title=chart_title_text, summary_kwargs=summary_kwargs)
+
+
+def clonazepam_view(shown: bool) -> handout.HandoutSection:
+    """Clonazepam (Klonopin), or any named drug, in both places."""
+    if shown:
+        latest_clonazepam = cache.call(views.count_in, rows, place, views.CLONAZEPAM, year)
+        show("clonazepam", latest_year=year, place=name,
+             clonazepam_latest=views.count_words(latest_clonazepam))
+        drug = urlstate.select("Named drug", drug_choices, default_drug, key="drug",
+                               format_func=label)
+    else:
+        drug = urlstate.linked_choice("drug", drug_choices, default_drug)
+    one = cache.call(views.drug_series, rows, drug)
+    section = named_chart(
+        shown, cache.figure(lines.time_series, one, color_by="geo_name",
+                            suppressed_label=SUPPRESSED, events=events_for(one)),
+        one, " ".join(provenance.table_caption_text(t) for t in views.NAMED_TABLES), "named_drug",
+        f"Overdose deaths naming {label(drug).lower()}, by place, {years_of(one)}",
+        {"color_by": "geo_name", **BY_US})
+    if shown:
+        st.caption("The two places count differently (see above): compare each line's trend, "
+                   "not their levels.")
+    return section
+
+
+def designer_view(shown: bool) -> handout.HandoutSection | None:
+    """The rise of bromazolam and etizolam (or other designer drugs) in the chosen place."""
+    if shown:
+        show("designer_rise")
+        chosen = urlstate.multiselect("Designer benzodiazepines", designer_choices,
+                                      default_designer, key="designer", format_func=label,
+                                      max_selections=6)
+    else:
+        chosen = urlstate.linked_choices("designer", designer_choices, default_designer, 6)
+    if not chosen:
+        if shown:
+            st.info("Choose at least one designer benzodiazepine to draw its deaths.",
+                    icon=":material/info:")
+        return None
     rise = cache.call(views.designer_series, rows, place, tuple(chosen))
-    title = f"Overdose deaths naming designer benzodiazepines, {name}, {years_of(rise)}"
-    chart_title(title)
-    sections.append(blocks.chart_block(
-        cache.figure(lines.time_series, rise, color_by="drug", series_labels=labels,
-                     suppressed_label=SUPPRESSED, events=events_for(rise)),
-        rise, caption, key="named_designer", export_title=title,
-        summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
-else:
-    st.info("Choose at least one designer benzodiazepine to draw its deaths.",
-            icon=":material/info:")
+    return named_chart(
+        shown, cache.figure(lines.time_series, rise, color_by="drug", series_labels=labels,
+                            suppressed_label=SUPPRESSED, events=events_for(rise)),
+        rise, caption, "named_designer",
+        f"Overdose deaths naming designer benzodiazepines, {name}, {years_of(rise)}",
+        {"color_by": "drug", "series_labels": labels, **BY_US})
 
-# 4. With fentanyl.
-split = cache.call(views.fentanyl_split, rows, place)
-show("fentanyl", fentanyl_year=fentanyl_year, place=name,
-     fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
-     with_fentanyl=views.count_words(with_fentanyl), any_benzo=views.count_words(benzo_that_year))
-title = (f"Overdose deaths naming a benzodiazepine, with and without fentanyl, {name}, "
-         f"{years_of(split)}")
-chart_title(title)
-sections.append(blocks.chart_block(
-    cache.figure(lines.time_series, split, color_by="co_involvement",
-                 series_labels=views.CO_INVOLVEMENT, suppressed_label=SUPPRESSED,
-                 events=events_for(split)),
-    split, caption, key="named_fentanyl", export_title=title,
-    summary_kwargs={"color_by": "co_involvement", "series_labels": views.CO_INVOLVEMENT,
-                    **BY_US}))
 
-# 5. The drugs named most often in the latest full year.
-if len(top):
-    title = f"Benzodiazepines named most often in overdose deaths, {name}, {year}"
-    chart_title(title)
-    sections.append(blocks.chart_block(
-        cache.figure(bars.ranked_bar, top, label_column="drug_label",
-                     suppressed_label=SUPPRESSED),
-        top, caption, key="named_top", export_title=title))
+def fentanyl_view(shown: bool) -> handout.HandoutSection:
+    """Deaths naming a benzodiazepine with and without fentanyl."""
+    split = cache.call(views.fentanyl_split, rows, place)
+    if shown:
+        show("fentanyl", fentanyl_year=fentanyl_year, place=name,
+             fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
+             with_fentanyl=views.count_words(with_fentanyl),
+             any_benzo=views.count_words(benzo_that_year))
+    return named_chart(
+        shown, cache.figure(lines.time_series, split, color_by="co_involvement",
+                            series_labels=views.CO_INVOLVEMENT, suppressed_label=SUPPRESSED,
+                            events=events_for(split)),
+        split, caption, "named_fentanyl",
+        f"Overdose deaths naming a benzodiazepine, with and without fentanyl, {name}, "
+        f"{years_of(split)}",
+        {"color_by": "co_involvement", "series_labels": views.CO_INVOLVEMENT, **BY_US})
+
+
+def top_view(shown: bool) -> handout.HandoutSection | None:
+    """The drugs named most often in the latest full year."""
+    if not len(top):
+        if shown:
+            st.info(f"No benzodiazepine is named in {name}'s records for {year}.",
+                    icon=":material/info:")
+        return None
+    return named_chart(
+        shown, cache.figure(bars.ranked_bar, top, label_column="drug_label",
+                            suppressed_label=SUPPRESSED),
+        top, caption, "named_top",
+        f"Benzodiazepines named most often in overdose deaths, {name}, {year}", {})
+
+
+VIEWS = {"clonazepam": ("Clonazepam (Klonopin)", clonazepam_view),
+         "designer": ("Designer benzodiazepines", designer_view),
+         "fentanyl": ("With fentanyl", fentanyl_view),
+         "top": ("Most often named", top_view)}
+tabs = urlstate.tabs({token: tab_label for token, (tab_label, _) in VIEWS.items()}, key="view")
+for token, tab in tabs.items():
+    with tab:
+        sections.append(VIEWS[token][1](tab.open))
+sections = [s for s in sections if s is not None]
 
 partial = classes[classes["provisional"]]
 if len(partial):

@@ -60,6 +60,21 @@ def chart_details(plotted_df: pd.DataFrame, data_version: str | None) -> ChartDe
                         _reproduction(plotted_df) if data_version else None)
 
 
+def chart_section(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, *,
+                  summary: str | None = None, summary_kwargs: dict | None = None,
+                  export_title: str | None = None, data_through: str | None = None
+                  ) -> handout.HandoutSection:
+    """What `chart_block` would draw, as a handout section, without drawing anything: the
+    handout of a page with lazy tabs still holds the charts of its closed tabs. The arguments
+    mean what they mean for `chart_block`."""
+    sentence = (summary if summary is not None
+                else cache.call(summaries.chart_summary, plotted_df, **(summary_kwargs or {})))
+    through = data_through or cache.call(currency.rows_through, plotted_df)
+    caption = " ".join(part for part in (caption, through) if part)
+    title = export_title or restyle.plain_text(fig.layout.title.text or "")
+    return handout.HandoutSection(title=title, figure=fig, summary=sentence, source=caption)
+
+
 def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str, *,
                 summary: str | None = None, summary_kwargs: dict | None = None,
                 export_title: str | None = None, data_through: str | None = None,
@@ -88,13 +103,10 @@ def chart_block(fig: go.Figure, plotted_df: pd.DataFrame, caption: str, key: str
     per plotted rows (app.glue.cache), so a rerun with an unchanged chart costs little beyond
     sending it.
     """
-    sentence = (summary if summary is not None
-                else cache.call(summaries.chart_summary, plotted_df, **(summary_kwargs or {})))
-    through = data_through or cache.call(currency.rows_through, plotted_df)
-    caption = " ".join(part for part in (caption, through) if part)
-    title = export_title or restyle.plain_text(fig.layout.title.text or "")
-    section = handout.HandoutSection(title=title, figure=fig, summary=sentence,
-                                     source=caption or "")
+    section = chart_section(fig, plotted_df, caption, summary=summary,
+                            summary_kwargs=summary_kwargs, export_title=export_title,
+                            data_through=data_through)
+    sentence, caption, title = section.summary, section.source, section.title
     capture.record_chart(key, fig, plotted_df, caption, sentence, title)
     if embed.embedded_chart() is not None:  # an embed link: this chart alone, or nothing
         if embed.embedded_chart() == key:

@@ -237,6 +237,33 @@ def multiselect(label: str, options: Sequence[T], default: Sequence[T], key: str
     return _write_back(key, default)
 
 
+def linked_value(key: str, default: T, decode: Callable[[Sequence[str]], T]) -> T:
+    """What a bound control with `key` would show, read from the link alone: for a control that
+    is not drawn this run (it sits in a closed lazy tab) but whose value another part of the
+    page needs (the page's handout). The default when the link has none or an invalid one; the
+    notice about an invalid one comes when the control itself is drawn."""
+    _check_key(key)
+    raw = st.query_params.get_all(key)
+    if not raw:
+        return default
+    try:
+        return decode(raw)
+    except InvalidLinkValue:
+        return default
+
+
+def linked_choice(key: str, options: Sequence[T], default: T) -> T:
+    """`linked_value` of a `select` control."""
+    return linked_value(key, default, lambda raw: decode_choice(raw, list(options)))
+
+
+def linked_choices(key: str, options: Sequence[T], default: Sequence[T],
+                   max_selections: int | None = None) -> list[T]:
+    """`linked_value` of a `multiselect` control."""
+    return linked_value(key, list(default),
+                        lambda raw: decode_choices(raw, list(options), max_selections))
+
+
 def year_slider(label: str, years: Iterable[int], default: int | tuple[int, int], key: str,
                 **widget_kwargs: Any) -> Any:
     """A year (`?key=2020`) or, when `default` is a (start, end) pair, a span (`?key=2010,2020`)

@@ -6,6 +6,8 @@ every control lives in the URL, and a missing table gives a clear error."""
 from __future__ import annotations
 
 
+from unittest import mock
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,13 +31,54 @@ def default_run() -> AppTest:
     return run_page()
 
 
-def test_default_view_draws_five_charts_and_says_it_is_two_places(default_run):
+def test_default_view_draws_two_charts_and_says_it_is_two_places(default_run):
     at = default_run
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) == 5
+    # The class chart beside the key figures, and the open tab's (clonazepam); the other three
+    # views wait in their tabs.
+    assert len(at.get("plotly_chart")) == 2
+    assert [t.label for t in at.tabs] == ["Clonazepam (Klonopin)", "Designer benzodiazepines",
+                                          "With fentanyl", "Most often named"]
     text = text_of(at, ("markdown",))
     assert "Two places, not the nation." in text and "Neither stands for the United States." in text
-    assert "Clonazepam (Klonopin)" in text_of(at, ("subheader", "markdown"))
+    assert "Clonazepam (Klonopin)" in text
+    assert at.selectbox(key="drug").value == named.CLONAZEPAM
+    assert not at.get("multiselect"), "the designer tab's control is not drawn while it is closed"
+
+
+@pytest.mark.parametrize("view,control,title", [
+    ("designer", "multiselect", "Overdose deaths naming designer benzodiazepines"),
+    ("fentanyl", None, "with and without fentanyl"),
+    ("top", None, "Benzodiazepines named most often")])
+def test_each_tab_opens_from_its_link_with_its_one_chart(view, control, title):
+    at = run_page({"view": view})
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 2
+    assert any(title in m.value for m in at.markdown), title
+    if control:
+        assert at.get(control), f"the {view} tab draws its control"
+    assert "drug" not in [w.key for w in at.get("selectbox")], "the clonazepam tab is closed"
+
+
+def test_the_handout_holds_every_chart_of_every_tab_with_the_linked_choices():
+    with mock.patch("app.glue.blocks.handout_button") as button:
+        at = harness.run_page(PAGE, {"drug": "alprazolam", "designer": "etizolam",
+                                     "view": "fentanyl"})
+    assert not at.exception, [e.value for e in at.exception]
+    (_, items), kwargs = button.call_args
+    assert kwargs["key_figures"], "the key figures lead the handout"
+    titles = [item.title for item in items]
+    assert len(titles) == 5, titles
+    assert titles[0].startswith("Overdose deaths naming a benzodiazepine, prescription or designer")
+    assert titles[1].startswith("Overdose deaths naming alprazolam, by place"), titles[1]
+    assert titles[2].startswith("Overdose deaths naming designer benzodiazepines")
+    assert "with and without fentanyl" in titles[3]
+    assert titles[4].startswith("Benzodiazepines named most often")
+    assert all(item.figure is not None and item.summary and "Data through" in item.source
+               for item in items)
+    designer = items[2].figure
+    assert [t.name for t in designer.data if t.showlegend is not False] == ["Etizolam"], \
+        "the closed designer tab's chart follows the link's choice"
 
 
 def test_the_class_chart_plots_exactly_the_processed_counts(default_run):
