@@ -153,6 +153,18 @@ def _check_key(key: str) -> None:
                          "with a letter, and not be embed/embed_options/embed_chart")
 
 
+def _read_link(raw: Sequence[str], default: Any,
+               decode: Callable[[Sequence[str]], Any]) -> tuple[Any, bool]:
+    """The control's value from its raw link values (the default when there are none or they
+    are invalid), and whether they were invalid."""
+    if not raw:
+        return default, False
+    try:
+        return decode(raw), False
+    except InvalidLinkValue:
+        return default, True
+
+
 def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any],
           to_raw: Callable[[Any], str] | None = None) -> None:
     """Set st.session_state[key] from the URL when the URL changed outside this control.
@@ -173,14 +185,11 @@ def _seed(key: str, default: Any, decode: Callable[[Sequence[str]], Any],
                 return
         except InvalidLinkValue:
             pass
-    value = default
-    if raw:
-        try:
-            value = decode(raw)
-        except InvalidLinkValue:
-            notices = st.session_state.setdefault(_NOTICES, [])
-            if key not in notices:
-                notices.append(key)
+    value, invalid = _read_link(raw, default, decode)
+    if invalid:
+        notices = st.session_state.setdefault(_NOTICES, [])
+        if key not in notices:
+            notices.append(key)
     st.session_state[key] = value
 
 
@@ -243,13 +252,7 @@ def linked_value(key: str, default: T, decode: Callable[[Sequence[str]], T]) -> 
     page needs (the page's handout). The default when the link has none or an invalid one; the
     notice about an invalid one comes when the control itself is drawn."""
     _check_key(key)
-    raw = st.query_params.get_all(key)
-    if not raw:
-        return default
-    try:
-        return decode(raw)
-    except InvalidLinkValue:
-        return default
+    return _read_link(st.query_params.get_all(key), default, decode)[0]
 
 
 def linked_choice(key: str, options: Sequence[T], default: T) -> T:
