@@ -6,7 +6,7 @@ NO_RUN_IN_PROGRESS = "() => !document.querySelector('[data-testid=\"stStatusWidg
 
 
 def open_app_page(pg, app_url: str, path: str, size: tuple[int, int] | None = None,
-                  settle_ms: int = 1500, chart: bool = True) -> None:
+                  settle_ms: int = 500, chart: bool = True) -> None:
     """`path` ("states?view=ranking") at `size` (width, height) when given; `chart=False` for a
     page of text, which has no chart to wait for."""
     if size is not None:

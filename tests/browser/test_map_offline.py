@@ -23,7 +23,9 @@ def test_states_map_draws_every_state_offline(page, app_url):
     page.goto(f"{app_url}/states")
     page.wait_for_selector(".js-plotly-plot .choroplethlayer path", timeout=60_000)
     page.wait_for_function(f"({COUNT_SHAPES})() >= {MIN_STATE_SHAPES}", timeout=30_000)
-    page.wait_for_timeout(3_000)  # let the remaining charts finish drawing for the screenshot
+    # The remaining charts finish drawing before the screenshot.
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".every(plot => plot.querySelector('.main-svg'))", timeout=30_000)
 
     assert page.evaluate(COUNT_SHAPES) >= MIN_STATE_SHAPES
     assert base_maps and all(url.startswith(app_url) and status == 200

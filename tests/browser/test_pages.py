@@ -69,7 +69,7 @@ def test_page_renders_offline_and_nothing_is_cut_on_a_projector(page, app_url, u
     name = (url_path or "overview").replace("?", "-").replace("=", "-").replace("&", "-")
     for width, height in [(1280, 720), (1920, 1080)]:
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(250)
         if has_charts:
             assert page.locator(".js-plotly-plot .main-svg").count() > 0
         # Streamlit scrolls inside its main block, so a full-page shot of the window shows only
@@ -77,6 +77,6 @@ def test_page_renders_offline_and_nothing_is_cut_on_a_projector(page, app_url, u
         content = page.evaluate(
             "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
         page.set_viewport_size({"width": width, "height": max(height, min(int(content), 12000))})
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(400)
         page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"))
     assert page.external_requests == [], f"requests left the machine: {page.external_requests[:3]}"

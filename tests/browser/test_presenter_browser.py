@@ -41,7 +41,7 @@ def open_slide(page, app_url: str, query: str) -> None:
 def wait_for_run(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(250)
 
 
 def sidebar_width(page) -> float:
@@ -160,7 +160,7 @@ def test_every_slide_fits_the_screen_with_its_tools_off_the_slide(page, app_url,
         wait_for_run(page)
         if slide.has_chart:
             page.locator(".st-key-present_slide .js-plotly-plot .main-svg").first.wait_for()
-            page.wait_for_timeout(700)
+            page.wait_for_timeout(300)
         fit = page.evaluate(FIT)
         where = f"slide {slide.number} at {width}×{height}"
         assert fit["scroll"] <= 1, f"{where}: the page scrolls by {fit['scroll']} px"
