@@ -97,7 +97,7 @@ chart_column, figures_column = st.columns([2.4, 1], gap="medium")
 with chart_column:
     chart_title(title)
     sections.append(blocks.chart_block(
-        cache.figure(lines.time_series, classes, color_by="drug", series_labels=labels,
+        cache.figure(lines.time_series, classes, color_by="drug", series_labels=views.CLASS_LEGEND,
                      suppressed_label=SUPPRESSED, events=events_for(classes)),
         classes, caption, key="named_classes", export_title=title,
         summary_kwargs={"color_by": "drug", "series_labels": labels, **BY_US}))
@@ -122,7 +122,8 @@ show("classes", place=name, designer_first_year=int(designer_first["year"].min()
 
 # Views 2-5 in link-bound lazy tabs (?view=designer): only the open tab's chart is drawn, so a
 # visit draws two charts instead of five; the handout still holds all five (closed tabs' charts
-# are built, not drawn, with their controls' values read from the link).
+# are built, not drawn, with their controls' values read from the link). The open tab names the
+# link values it ignored (the tabs' own and its control's), after its control.
 drug_choices = cache.call(views.drug_options, rows)
 default_drug = views.CLONAZEPAM if views.CLONAZEPAM in drug_choices else drug_choices[0]
 designer_choices = cache.call(views.designer_options, rows, place)
@@ -148,6 +149,7 @@ def clonazepam_view(shown: bool) -> handout.HandoutSection:
              clonazepam_latest=views.count_words(latest_clonazepam))
         drug = urlstate.select("Named drug", drug_choices, default_drug, key="drug",
                                format_func=label)
+        urlstate.show_notices()
     else:
         drug = urlstate.linked_choice("drug", drug_choices, default_drug)
     one = cache.call(views.drug_series, rows, drug)
@@ -170,6 +172,7 @@ def designer_view(shown: bool) -> handout.HandoutSection | None:
         chosen = urlstate.multiselect("Designer benzodiazepines", designer_choices,
                                       default_designer, key="designer", format_func=label,
                                       max_selections=6)
+        urlstate.show_notices()
     else:
         chosen = urlstate.linked_choices("designer", designer_choices, default_designer, 6)
     if not chosen:
@@ -190,6 +193,7 @@ def fentanyl_view(shown: bool) -> handout.HandoutSection:
     """Deaths naming a benzodiazepine with and without fentanyl."""
     split = cache.call(views.fentanyl_split, rows, place)
     if shown:
+        urlstate.show_notices()
         show("fentanyl", fentanyl_year=fentanyl_year, place=name,
              fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
              with_fentanyl=views.count_words(with_fentanyl),
@@ -206,6 +210,8 @@ def fentanyl_view(shown: bool) -> handout.HandoutSection:
 
 def top_view(shown: bool) -> handout.HandoutSection | None:
     """The drugs named most often in the latest full year."""
+    if shown:
+        urlstate.show_notices()
     if not len(top):
         if shown:
             st.info(f"No benzodiazepine is named in {name}'s records for {year}.",
@@ -215,7 +221,8 @@ def top_view(shown: bool) -> handout.HandoutSection | None:
         shown, cache.figure(bars.ranked_bar, top, label_column="drug_label",
                             suppressed_label=SUPPRESSED),
         top, caption, "named_top",
-        f"Benzodiazepines named most often in overdose deaths, {name}, {year}", {})
+        f"Benzodiazepines named most often in overdose deaths, {name}, {year}",
+        {"color_by": "drug_label", **BY_US})
 
 
 VIEWS = {"clonazepam": ("Clonazepam (Klonopin)", clonazepam_view),

@@ -21,6 +21,11 @@ NAMED_TABLES: tuple[str, ...] = ("allegheny_named_benzodiazepines",
                                  "ct_ocme_named_benzodiazepines")
 CLASS_GROUPS: tuple[str, ...] = ("any_benzodiazepine", "any_prescription", "any_designer")
 """Group-level rows: any benzodiazepine named, and the prescription and designer parts."""
+CLASS_LEGEND = {"any_benzodiazepine": "Any benzodiazepine", "any_prescription": "Prescription",
+                "any_designer": "Designer (illegal)"}
+"""The class chart's legend: its title says "a benzodiazepine, prescription or designer", so short
+names keep the legend to one row in the page's 2:1 column (the tables' labels took three rows,
+pushing the plot below the first screen at 1280x720)."""
 CLONAZEPAM = "clonazepam"
 """Klonopin's drug, the one the explanatory content is about."""
 WATCHED_DESIGNER: tuple[str, ...] = ("bromazolam", "etizolam")

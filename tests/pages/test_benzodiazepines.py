@@ -81,12 +81,24 @@ def test_the_handout_holds_every_chart_of_every_tab_with_the_linked_choices():
         "the closed designer tab's chart follows the link's choice"
 
 
+def test_the_ranking_sentence_names_the_drugs_and_who_hid_the_small_counts():
+    at = run_page({"view": "top"})
+    allegheny = table("allegheny_named_benzodiazepines")
+    year = int(allegheny.loc[~allegheny["partial_period"], "year"].max())
+    drugs = allegheny[(allegheny["year"] == year) & (allegheny["level"] == "drug")
+                      & (allegheny["co_involvement"] == "all")].sort_values("value")
+    first = str(drugs.dropna(subset=["value"])["drug_label"].iloc[-1])
+    sentence = next(m.value for m in at.markdown if m.value.startswith(f"In {year},"))
+    assert f"{first} has the highest value" in sentence, sentence
+    assert "suppressed by this dashboard" in sentence and "the publisher" not in sentence, sentence
+
+
 def test_the_class_chart_plots_exactly_the_processed_counts(default_run):
     allegheny = table("allegheny_named_benzodiazepines")
     rows = allegheny[(allegheny["level"] == "group") & (allegheny["co_involvement"] == "all")]
     lines = traces(default_run, 0)
     for drug in named.CLASS_GROUPS:
-        label = str(rows.loc[rows["drug"] == drug, "drug_label"].iloc[0])
+        label = named.CLASS_LEGEND[drug]
         expected = rows[(rows["drug"] == drug) & ~rows["partial_period"]].sort_values("year")
         drawn = dict(zip(values(lines[label]["x"]), values(lines[label]["y"])))
         for year, value, hidden in zip(expected["year"], expected["value"],
@@ -123,6 +135,23 @@ def test_hostile_link_falls_back_to_the_defaults_with_a_notice():
     assert_link_refused(at, ("markdown", "caption", "text"))
     assert at.button_group(key="place").value == "42003"
     assert at.selectbox(key="drug").value == named.CLONAZEPAM
+
+
+@pytest.mark.parametrize("query,named_keys", [
+    ({"view": "bogus", "drug": "xyz", "designer": "zzz"}, ["view", "drug"]),
+    ({"view": "designer", "designer": "zzz"}, ["designer"]),
+    ({"view": "top", "place": "99"}, ["place"])])
+def test_an_invalid_tab_or_choice_in_the_link_is_named_once_in_this_run(query, named_keys):
+    """The tabs and the open tab's control come after the page's first notices, so the open tab
+    names what it ignored; a closed tab's control (designer, above) is named when it opens."""
+    at = run_page(query)
+    assert not at.exception, [e.value for e in at.exception]
+    said = harness.notices(at)
+    assert said and all(any(f"`{key}`" in line for line in said) for key in named_keys), said
+    refused = [query[key] for key in named_keys]
+    assert not any(value in line for value in refused for line in said), "never echoed"
+    again = at.run()  # nothing is left over to be named on the next run
+    assert not harness.notices(again), harness.notices(again)
 
 
 def test_a_missing_table_names_it(tmp_path, serve_data):
