@@ -15,7 +15,7 @@ COUNT = len(DECK)
 COUNTER = re.compile(rf"^Slide (\d+) of {COUNT}$")
 
 
-def wait_for_run(page, settle_ms: int = 400) -> None:
+def wait_for_run(page, settle_ms: int = 200) -> None:
     """Until the page's script run finished (room checks every half second do not show the
     running indicator, full runs do)."""
     page.wait_for_timeout(150)

@@ -17,7 +17,7 @@ def open_explorer(page, app_url: str, query: str, size: tuple[int, int]) -> None
     page.goto(f"{app_url}/{query}", wait_until="domcontentloaded")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)
     assert page.get_by_test_id("stSidebar").is_visible(), "measured with the menu open"
     assert page.get_by_test_id("stException").count() == 0
 
@@ -49,7 +49,7 @@ def test_the_rows_grid_reads_as_words(page, app_url):
     open_explorer(page, app_url, STATES_VIEW + "&states=CT&years=2010,2013", (1280, 720))
     grid = page.get_by_test_id("stDataFrame").first
     grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(400)
     headers = grid.evaluate(
         "g => [...g.querySelectorAll('[role=columnheader]')].map(e => e.textContent.trim())")
     assert headers[:3] == ["Value", "Flags", "Place"]

@@ -13,7 +13,7 @@ def wait_for_run(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(150)
 
 
 def open_page(page, app_url: str, path: str) -> None:
