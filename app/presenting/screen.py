@@ -54,12 +54,17 @@ def _is_footnote(annotation: go.layout.Annotation) -> bool:
 
 
 def _legend_rows(fig: go.Figure, screen: Screen) -> int:
+    """Rows the horizontal legend takes: it starts at the plot's left edge, so it wraps within
+    the plot's width, not the chart's (counted against the chart's, the illicit slide's four
+    entries were one row on paper and two on screen, the second under an event label). Entry
+    widths as measured in plotly.js: about 50 px of sample and gap plus 0.45 × font size a
+    character."""
     names = [plain_text(str(t.name)) for t in fig.data if t.name and t.showlegend is not False
              and t.type != "choropleth"]
     if len(names) < 2:
         return 0
-    width = sum(50 + 0.5 * screen.legend * len(n) for n in names)
-    return math.ceil(width / screen.chart_width)
+    width = sum(50 + 0.45 * screen.legend * len(n) for n in names)
+    return math.ceil(width / (screen.chart_width - theme.Y_LABELS_WIDTH))
 
 
 def _rewrap(text: str, chars: int) -> str:
@@ -93,7 +98,7 @@ def for_screen(fig: go.Figure, screen: Screen) -> go.Figure:
             size = annotation.font.size or theme.ANNOTATION_SIZE
             annotation.font.size = round(size * screen.annotation / theme.ANNOTATION_SIZE)
     # Event labels above the plot, laid out again for this screen's width and label size.
-    top = theme.fit_header(out, plot_width=screen.chart_width - 110,
+    top = theme.fit_header(out, plot_width=screen.chart_width - theme.Y_LABELS_WIDTH,
                            legend_rows=_legend_rows(out, screen), title_px=0,
                            legend_size=screen.legend)
     margin_b = out.layout.margin.b

@@ -3,7 +3,7 @@ follows; there is no sidebar however the presenter is reached (by its address or
 another page, where the sidebar menu is open) and its own link leads back to the overview and the
 menu; at 1280×720 and at 1920×1080 (with the matching screen setting) every slide fits the window
 with nothing cut (the source line included), no tool inside the slide (the toolbar and the slide
-are two boxes that do not overlap), the headline at least 28 px and axis labels at least 18 px
+are two boxes that do not overlap, no legend entry under an event label), the headline at least 28 px and axis labels at least 18 px
 at 1280×720, and event labels written across where they fit; no error box and no request leaving
 the machine. Screenshots of each slide as the room sees it go to
 screenshots/present-<size>-slide-N.png for a person to look at.
@@ -132,7 +132,16 @@ FIT = """() => {
   const events = [...slide.querySelectorAll('.annotation')]
     .filter(a => a.querySelector('.annotation-text-g'))
     .map(a => [a.textContent, a.querySelector('.annotation-text-g').getAttribute('transform') || '']);
-  return {bottom, right, width: innerWidth, height: innerHeight,
+  // A legend entry and an annotation's box (an event label) drawn over each other.
+  const entries = [...slide.querySelectorAll('.legend .traces')].filter(seen);
+  const hits = [];
+  for (const a of slide.querySelectorAll('.annotation')) {
+    const r = box(a);
+    for (const e of entries) { const q = box(e);
+      if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)
+        hits.push(e.textContent.trim() + ' / ' + a.textContent.trim()); }
+  }
+  return {bottom, right, width: innerWidth, height: innerHeight, hits,
           scroll: main.scrollHeight - main.clientHeight,
           overlap: !(t.bottom <= s.top || s.bottom <= t.top || t.right <= s.left || s.right <= t.left),
           tools, source: source ? box(source).bottom : null,
@@ -167,6 +176,7 @@ def test_every_slide_fits_the_screen_with_its_tools_off_the_slide(page, app_url,
         assert fit["bottom"] <= height and fit["right"] <= width, f"{where}: cut: {fit}"
         assert not fit["overlap"], f"{where}: the toolbar runs into the slide"
         assert fit["tools"] == [], f"{where}: tools inside the slide: {fit['tools']}"
+        assert fit["hits"] == [], f"{where}: legend entries under labels: {fit['hits']}"
         assert fit["headline"] >= 28, f"{where}: headline {fit['headline']} px"
         if slide.has_chart:
             assert fit["source"] is not None and fit["source"] <= height, f"{where}: source cut"

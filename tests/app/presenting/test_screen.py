@@ -49,6 +49,18 @@ def test_for_screen_lays_event_labels_out_above_the_plot_from_a_cached_figure_to
         assert {a.font.size for a in labels} == {size.annotation}
 
 
+@pytest.mark.parametrize("size", [*screen.SCREENS.values(), screen.SPEAKER],
+                         ids=[*screen.SCREENS, "speaker"])
+def test_the_legend_rows_counted_are_the_rows_it_takes_in_the_plots_width(built, size):
+    """The illicit slide's four entries (65 characters) wrap to two rows at 1280x720 and in the
+    speaker view (seen in the browser: the second row sat under an event label) and fit one at
+    1920x1080; the synthetic split's two long entries take one row there too."""
+    rows = {chart: screen._legend_rows(built[chart].figure, size)
+            for chart in ("illicit_benzos", "synthetic_split")}
+    expected = {"1280×720": (2, 2), "1920×1080": (1, 1), "speaker view": (2, 2)}[size.label]
+    assert (rows["illicit_benzos"], rows["synthetic_split"]) == expected, rows
+
+
 def test_for_screen_rewraps_footnotes_and_long_axis_titles():
     rows = pd.DataFrame({"year": [2019, 2020, 2021], "value": [1.0, None, 3.0],
                          "suppressed": [False, True, False], "measure": "percent",
