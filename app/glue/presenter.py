@@ -97,7 +97,11 @@ export default function(component) {
   window.addEventListener('keydown', down, true);
   window.addEventListener('keyup', up, true);
   window.addEventListener('pointerdown', pointer, true);
+  // Says the keys are live: the module loads after the page's first run, a moment later under
+  // load, and a key pressed before that does nothing (tests wait for this before pressing).
+  document.documentElement.dataset.presenterKeys = 'on';
   return () => {
+    delete document.documentElement.dataset.presenterKeys;
     window.removeEventListener('keydown', down, true);
     window.removeEventListener('keyup', up, true);
     window.removeEventListener('pointerdown', pointer, true);

@@ -15,6 +15,15 @@ COUNT = len(DECK)
 COUNTER = re.compile(rf"^Slide (\d+) of {COUNT}$")
 
 
+KEYS_LIVE = "html[data-presenter-keys=on]"
+"""Set by presenter mode's key listener once it listens (app.glue.presenter): its module loads
+after the page's first run, so under load a key pressed right after the slide shows was lost."""
+
+
+def wait_for_keys(page) -> None:
+    page.wait_for_selector(KEYS_LIVE, state="attached", timeout=30_000)
+
+
 def wait_for_run(page, settle_ms: int = 200) -> None:
     """Until the page's script run finished (room checks every half second do not show the
     running indicator, full runs do)."""
@@ -30,6 +39,7 @@ def open_view(page, app_url: str, query: str, number: int | None = None,
     if number is not None:
         wait_for_slide(page, number)
         wait_for_run(page)
+        wait_for_keys(page)
     assert page.get_by_text("Page not found").count() == 0
 
 

@@ -20,6 +20,7 @@ import pytest
 from app.data import content
 from app.presenting import deck, slide_charts
 from tests.browser.opening import NO_RUN_IN_PROGRESS
+from tests.browser.presenting import wait_for_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
@@ -34,6 +35,7 @@ def open_slide(page, app_url: str, query: str) -> None:
     # The slide is the page's last element: once drawn, the run has finished.
     page.locator(".st-key-present_slide").wait_for(timeout=60_000)
     page.wait_for_function(NO_RUN_IN_PROGRESS, timeout=60_000)
+    wait_for_keys(page)  # a key pressed before the listener is live does nothing
     page.wait_for_timeout(500)
     assert page.get_by_text("Page not found").count() == 0
 
