@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.glue import embed, layout, navigation, static_site, warmup
+from app.glue import embed, layout, navigation, static_site, urlstate, warmup
 
 # A local file: a Material icon name as page icon would be fetched from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
@@ -63,6 +63,7 @@ if menu_position(page.url_path) != position:  # the request was read wrongly: co
     page = st.navigation(PAGES, position=menu_position(page.url_path))
 navigation.rerun_after_reconnect()
 layout.house_style()
+urlstate.start_run()
 # The first run of a process warms the other pages in the background (app/glue/warmup.py).
 warmup.start_once(page.url_path)
 page.run()

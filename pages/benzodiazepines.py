@@ -123,7 +123,8 @@ show("classes", place=name, designer_first_year=int(designer_first["year"].min()
 # Views 2-5 in link-bound lazy tabs (?view=designer): only the open tab's chart is drawn, so a
 # visit draws two charts instead of five; the handout still holds all five (closed tabs' charts
 # are built, not drawn, with their controls' values read from the link). The open tab names the
-# link values it ignored (the tabs' own and its control's), after its control.
+# link values it ignored (an unknown ?view= and its control's), after its control; an unknown
+# ?view= opens the clonazepam tab, so the tabs without controls have nothing left to name.
 drug_choices = cache.call(views.drug_options, rows)
 default_drug = views.CLONAZEPAM if views.CLONAZEPAM in drug_choices else drug_choices[0]
 designer_choices = cache.call(views.designer_options, rows, place)
@@ -193,7 +194,6 @@ def fentanyl_view(shown: bool) -> handout.HandoutSection:
     """Deaths naming a benzodiazepine with and without fentanyl."""
     split = cache.call(views.fentanyl_split, rows, place)
     if shown:
-        urlstate.show_notices()
         show("fentanyl", fentanyl_year=fentanyl_year, place=name,
              fentanyl_share=percent_words(views.share_percent(with_fentanyl, benzo_that_year)),
              with_fentanyl=views.count_words(with_fentanyl),
@@ -210,8 +210,6 @@ def fentanyl_view(shown: bool) -> handout.HandoutSection:
 
 def top_view(shown: bool) -> handout.HandoutSection | None:
     """The drugs named most often in the latest full year."""
-    if shown:
-        urlstate.show_notices()
     if not len(top):
         if shown:
             st.info(f"No benzodiazepine is named in {name}'s records for {year}.",

@@ -324,6 +324,13 @@ def tabs(labels: Mapping[str, str], key: str, default: str | None = None) -> dic
 
 # Notices and the shareable link.
 
+def start_run() -> None:
+    """Forget ignored link values no page named in its last run (dashboard.py, before the page):
+    a notice belongs to the run that read the link. Without this, a value checked after a page's
+    last `show_notices()` was named on the next run, after any click, where it made no sense."""
+    st.session_state.pop(_NOTICES, None)
+
+
 def show_notices() -> None:
     """Name, once, the link settings that were ignored; call after the page's controls."""
     keys = st.session_state.pop(_NOTICES, [])

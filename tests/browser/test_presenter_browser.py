@@ -3,8 +3,8 @@ follows; there is no sidebar however the presenter is reached (by its address or
 another page, where the sidebar menu is open) and its own link leads back to the overview and the
 menu; at 1280×720 and at 1920×1080 (with the matching screen setting) every slide fits the window
 with nothing cut (the source line included), no tool inside the slide (the toolbar and the slide
-are two boxes that do not overlap, no legend entry under an event label), the headline at least 28 px and axis labels at least 18 px
-at 1280×720, and event labels written across where they fit; no error box and no request leaving
+are two boxes that do not overlap), no legend entry under an event label, the headline at least
+28 px and axis labels at least 18 px at 1280×720, and event labels written across where they fit; no error box and no request leaving
 the machine. Screenshots of each slide as the room sees it go to
 screenshots/present-<size>-slide-N.png for a person to look at.
 

@@ -254,3 +254,21 @@ def _tabs_with_a_wrong_default() -> None:
 def test_tabs_refuse_a_default_they_do_not_have():
     at = AppTest.from_function(_tabs_with_a_wrong_default).run()
     assert "'b' of 't' is not one of its tabs" in at.exception[0].value
+
+
+def _value_checked_after_the_notices() -> None:
+    """A page that checks a link value after its last show_notices() (dashboard.py starts every
+    run with urlstate.start_run())."""
+    from app.glue import urlstate
+    urlstate.start_run()
+    urlstate.show_notices()
+    urlstate.select("Late", ["a", "b"], "a", key="late")
+
+
+def test_a_notice_not_shown_in_its_run_is_not_shown_on_the_next():
+    at = AppTest.from_function(_value_checked_after_the_notices, default_timeout=30)
+    at.query_params["late"] = "zzz"
+    at.run()
+    assert at.selectbox(key="late").value == "a"
+    at.selectbox(key="late").set_value("b").run()  # the reader's next click
+    assert notices(at) == [], "a stale notice from the run before"
