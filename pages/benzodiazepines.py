@@ -148,8 +148,10 @@ def clonazepam_view(shown: bool) -> handout.HandoutSection:
         latest_clonazepam = cache.call(views.count_in, rows, place, views.CLONAZEPAM, year)
         show("clonazepam", latest_year=year, place=name,
              clonazepam_latest=views.count_words(latest_clonazepam))
+        # Pills, not a selectbox: every named drug in view at once, and no combobox code to
+        # load on arrival (the page's only one; benchmarks/RESULTS.md, section 3a).
         drug = urlstate.select("Named drug", drug_choices, default_drug, key="drug",
-                               format_func=label)
+                               format_func=label, widget="pills")
         urlstate.show_notices()
     else:
         drug = urlstate.linked_choice("drug", drug_choices, default_drug)

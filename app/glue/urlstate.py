@@ -52,7 +52,7 @@ _FLAGS = {"true": True, "false": False}
 _SYNCED = "_urlstate_synced"  # key -> the list of raw URL values last read or written for it
 _NOTICES = "_urlstate_notices"  # keys whose link value was ignored, waiting for show_notices()
 
-Widget = Literal["selectbox", "radio", "segmented"]
+Widget = Literal["selectbox", "radio", "segmented", "pills"]
 
 
 class InvalidLinkValue(ValueError):
@@ -211,7 +211,9 @@ def _write_back(key: str, default: Any, to_raw: Callable[[Any], str] | None = No
 def select(label: str, options: Sequence[T], default: T, key: str, *,
            format_func: Callable[[T], str] = str, widget: Widget = "selectbox",
            **widget_kwargs: Any) -> T:
-    """One option from `options`, bound to `?key=<str(option)>`; `widget` picks its look.
+    """One option from `options`, bound to `?key=<str(option)>`; `widget` picks its look. Pills
+    and a segmented control load no widget code beyond each other's (a selectbox loads its own,
+    ~150 ms of a first visit: benchmarks/RESULTS.md, section 3), and show every option at once.
 
     Extra keyword arguments (help, horizontal, label_visibility, ...) go to the widget."""
     _check_key(key)
@@ -226,8 +228,11 @@ def select(label: str, options: Sequence[T], default: T, key: str, *,
     elif widget == "segmented":
         st.segmented_control(label, options, format_func=format_func, key=key, required=True,
                              **widget_kwargs)
+    elif widget == "pills":
+        st.pills(label, options, format_func=format_func, key=key, required=True,
+                 **widget_kwargs)
     else:
-        raise ValueError(f"widget must be selectbox, radio or segmented, not {widget!r}")
+        raise ValueError(f"widget must be selectbox, radio, segmented or pills, not {widget!r}")
     return _write_back(key, default)
 
 

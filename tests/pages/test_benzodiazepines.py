@@ -42,8 +42,11 @@ def test_default_view_draws_two_charts_and_says_it_is_two_places(default_run):
     text = text_of(at, ("markdown",))
     assert "Two places, not the nation." in text and "Neither stands for the United States." in text
     assert "Clonazepam (Klonopin)" in text
-    assert at.selectbox(key="drug").value == named.CLONAZEPAM
+    assert at.button_group(key="drug").value == named.CLONAZEPAM
+    assert len(at.button_group(key="drug").options) == len(named.drug_options(
+        named.combined(*(harness.table(t) for t in named.NAMED_TABLES)))), "every drug a pill"
     assert not at.get("multiselect"), "the designer tab's control is not drawn while it is closed"
+    assert not at.get("selectbox"), "no combobox on arrival: its code slows the first chart"
 
 
 @pytest.mark.parametrize("view,control,title", [
@@ -57,7 +60,7 @@ def test_each_tab_opens_from_its_link_with_its_one_chart(view, control, title):
     assert any(title in m.value for m in at.markdown), title
     if control:
         assert at.get(control), f"the {view} tab draws its control"
-    assert "drug" not in [w.key for w in at.get("selectbox")], "the clonazepam tab is closed"
+    assert "drug" not in [w.key for w in at.get("button_group")], "the clonazepam tab is closed"
 
 
 def test_the_handout_holds_every_chart_of_every_tab_with_the_linked_choices():
@@ -126,7 +129,7 @@ def test_connecticut_by_link_and_the_drug_choice_in_the_url():
     at = run_page({"place": "09", "drug": "alprazolam"})
     assert not at.exception
     assert at.button_group(key="place").value == "09"
-    assert at.selectbox(key="drug").value == "alprazolam"
+    assert at.button_group(key="drug").value == "alprazolam"
     assert any("Connecticut" in label for label in (m.label for m in at.metric))
 
 
@@ -134,7 +137,7 @@ def test_hostile_link_falls_back_to_the_defaults_with_a_notice():
     at = run_page({"place": HOSTILE, "drug": "<script>", "designer": "nope"})
     assert_link_refused(at, ("markdown", "caption", "text"))
     assert at.button_group(key="place").value == "42003"
-    assert at.selectbox(key="drug").value == named.CLONAZEPAM
+    assert at.button_group(key="drug").value == named.CLONAZEPAM
 
 
 @pytest.mark.parametrize("query,named_keys", [

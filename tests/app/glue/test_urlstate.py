@@ -272,3 +272,33 @@ def test_a_notice_not_shown_in_its_run_is_not_shown_on_the_next():
     assert at.selectbox(key="late").value == "a"
     at.selectbox(key="late").set_value("b").run()  # the reader's next click
     assert notices(at) == [], "a stale notice from the run before"
+
+
+def _pills_page() -> None:
+    import streamlit as st
+
+    from app.glue import urlstate
+
+    drug = urlstate.select("Drug", ["clonazepam", "alprazolam", "etizolam"], "clonazepam",
+                           key="drug", widget="pills", format_func=str.title)
+    urlstate.show_notices()
+    st.text(f"drug={drug}")
+
+
+def test_pills_are_bound_to_the_link_like_any_select():
+    at = AppTest.from_function(_pills_page, default_timeout=30)
+    at.query_params["drug"] = "alprazolam"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text[0].value == "drug=alprazolam"
+    assert at.button_group(key="drug").value == "alprazolam"
+    at.button_group(key="drug").set_value("etizolam").run()
+    assert at.text[0].value == "drug=etizolam" and at.query_params["drug"] == "etizolam"
+    at.button_group(key="drug").set_value("clonazepam").run()
+    assert "drug" not in at.query_params, "the default leaves the link clean"
+
+    bad = AppTest.from_function(_pills_page, default_timeout=30)
+    bad.query_params["drug"] = HOSTILE
+    bad.run()
+    assert bad.text[0].value == "drug=clonazepam"
+    assert notices(bad) and HOSTILE not in rendered_text(bad)
