@@ -232,12 +232,16 @@ with charts_area:
             fig = cache.figure(maps.state_map, part, title=title)
             blocks.chart_block(fig, part, caption, key, summary=summary)
 
-# Every filtered row, with its flags; downloads of exactly these rows.
+# Every filtered row, with its flags, on demand (?rows=true): the grid's JavaScript (~1.5 MB)
+# is loaded and started only for a reader who asks, which takes it off every visit's way to the
+# chart (benchmarks/RESULTS.md, section 3a). Downloads of exactly these rows, always.
 st.subheader("The rows")
 st.caption(explorer.text("rows_help", rows=f"{len(rows):,}"))
-grid = explorer_controls.grid(table, selection)
-st.dataframe(grid, hide_index=True, width="stretch", key="explorer_rows", placeholder="",
-             column_config=explorer_controls.grid_config(grid))
+if urlstate.toggle("Show the rows", False, key="rows",
+                   help="Draws the table of the rows here; the link then reopens it drawn"):
+    grid = explorer_controls.grid(table, selection)
+    st.dataframe(grid, hide_index=True, width="stretch", key="explorer_rows", placeholder="",
+                 column_config=explorer_controls.grid_config(grid))
 left, right = st.columns(2)
 with left:
     st.download_button("Download these rows (CSV)",

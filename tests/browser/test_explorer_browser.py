@@ -47,7 +47,11 @@ def test_no_control_value_is_cut_at_1024_pixels(page, app_url, query):
 def test_the_rows_grid_reads_as_words(page, app_url):
     # Connecticut 2010–2013: 2011 and 2012 suppressed by WONDER.
     open_explorer(page, app_url, STATES_VIEW + "&states=CT&years=2010,2013", (1280, 720))
+    assert page.get_by_test_id("stDataFrame").count() == 0, "the grid waits to be asked for"
+    page.get_by_text("Show the rows", exact=True).click()
     grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_function("() => location.search.includes('rows=true')", timeout=10_000)
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(400)
     headers = grid.evaluate(

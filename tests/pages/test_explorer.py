@@ -39,8 +39,16 @@ def expected_rows(name: str, *, measure: str, drugs: list[str], geo: str, years:
 
 
 def rows_table(at: AppTest) -> pd.DataFrame:
-    """The page's grid of filtered rows (the one naming each row's source file)."""
+    """The page's grid of filtered rows (the one naming each row's source file). When it is off,
+    switched on to read it and off again, as a reader would, so the view (and its link) is left
+    as it was."""
+    was_off = not at.toggle(key="rows").value
+    if was_off:
+        at.toggle(key="rows").set_value(True).run()
+        assert not at.exception, [e.value for e in at.exception]
     frames = [d.value for d in at.dataframe if "Source file" in d.value.columns]
+    if was_off:
+        at.toggle(key="rows").set_value(False).run()
     assert len(frames) == 1
     return frames[0]
 
@@ -435,7 +443,7 @@ def test_one_year_follows_the_latest_unless_the_reader_set_it():
 
 
 def test_rows_grid_reads_as_words_with_the_value_first():
-    at = run_page({**STATES_VIEW, "years": "2011,2012"})
+    at = run_page({**STATES_VIEW, "years": "2011,2012", "rows": "true"})
     grid = rows_table(at)
     assert list(grid.columns[:3]) == ["Value", "Flags", "Place"]
     assert not {"geo_name", "drug_group", "value", "suppressed", "month"} & set(grid.columns)
@@ -509,3 +517,17 @@ def test_a_rate_measure_explains_crude_versus_age_adjusted():
     at = run_page({"table": "nchs_state_poisoning", "measure": "age_adjusted_rate"})
     assert not at.exception
     assert any("Crude or age-adjusted?" in c.value for c in at.caption)
+
+
+def test_the_rows_grid_is_drawn_on_demand_and_the_link_keeps_it_open():
+    at = run_page({"years": "2010,2020"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [d for d in at.dataframe if "Source file" in d.value.columns], \
+        "no grid before the reader asks for it"
+    assert {"Download these rows (CSV)", "Download these rows (Parquet)"} <= {
+        b.label for b in at.get("download_button")}, "the downloads need no grid"
+    at.toggle(key="rows").set_value(True).run()
+    assert at.query_params["rows"] == "true"
+    assert len(rows_table(at)) > 0 and at.toggle(key="rows").value
+    reopened = run_page({"years": "2010,2020", "rows": "true"})
+    assert len(rows_table(reopened)) == len(rows_table(at)), "the link reopens the grid"
