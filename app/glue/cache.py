@@ -81,6 +81,11 @@ class _Cache:
 
 
 _CACHE = _Cache()
+# One lock per key being computed, so callers who miss the same key at once (a warm-up and the
+# first reader of a fresh process, a class opening the link together) compute it once: the
+# others wait for that result instead of sharing the one core to make it again.
+_COMPUTING: dict[Hashable, threading.Lock] = {}
+_COMPUTING_GUARD = threading.Lock()
 
 
 def clear() -> None:
@@ -143,10 +148,22 @@ def _cached(kind: str, fn: Callable[..., Any], args: tuple, kwargs: dict,
     key = (kind, *_qualified(fn), _key(args), _key(kwargs))
     blob = _CACHE.get(key)
     if blob is None:
-        made_args = tuple(_made(a) for a in args)
-        made_kwargs = {k: _made(v) for k, v in kwargs.items()}
-        blob = pickle.dumps(compute(made_args, made_kwargs), protocol=5)
-        _CACHE.put(key, blob)
+        with _COMPUTING_GUARD:
+            computing = _COMPUTING.setdefault(key, threading.Lock())
+        # A key's computation only waits for keys it depends on (its recipes), never for itself,
+        # so these locks cannot deadlock; if it raises, the next waiter computes it.
+        try:
+            with computing:
+                blob = _CACHE.get(key)  # made by the caller this one waited for
+                if blob is None:
+                    made_args = tuple(_made(a) for a in args)
+                    made_kwargs = {k: _made(v) for k, v in kwargs.items()}
+                    blob = pickle.dumps(compute(made_args, made_kwargs), protocol=5)
+                    _CACHE.put(key, blob)
+        finally:
+            with _COMPUTING_GUARD:
+                if _COMPUTING.get(key) is computing:
+                    del _COMPUTING[key]
     return pickle.loads(blob)
 
 

@@ -200,3 +200,46 @@ def test_unhashable_arguments_are_keyed_by_value():
     assert cache._key({"a": [1, 2]}) != cache._key({"a": [1, 3]})
     assert cache._key(1) != cache._key(True) and cache._key(1) != cache._key(1.0)
     assert CALLS == ["a"]
+
+
+SLOW_STARTED: list[int] = []
+
+
+def slow_square(n: int) -> int:
+    """Takes long enough that the other callers arrive while it computes."""
+    import time
+    SLOW_STARTED.append(n)
+    time.sleep(0.3)
+    return n * n
+
+
+def failing_once(n: int) -> int:
+    SLOW_STARTED.append(n)
+    if len(SLOW_STARTED) == 1:
+        raise RuntimeError("first try fails")
+    return n
+
+
+def test_callers_missing_the_same_key_at_once_compute_it_once():
+    import threading
+    SLOW_STARTED.clear()
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.call(slow_square, 7)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == [49] * 4
+    assert SLOW_STARTED == [7], "one computation; the other three waited for its result"
+    assert not cache._COMPUTING, "no lock is left behind"
+    SLOW_STARTED.clear()
+    assert [cache.call(slow_square, n) for n in (2, 3)] == [4, 9] and SLOW_STARTED == [2, 3]
+
+
+def test_a_computation_that_raises_leaves_no_lock_and_the_next_caller_computes():
+    SLOW_STARTED.clear()
+    with pytest.raises(RuntimeError, match="first try fails"):
+        cache.call(failing_once, 5)
+    assert not cache._COMPUTING
+    assert cache.call(failing_once, 5) == 5 and SLOW_STARTED == [5, 5]
