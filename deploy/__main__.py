@@ -1,6 +1,7 @@
-"""Command line: `python -m deploy serve|apps|config`. A thin layer over deploy.serve and
+"""Command line: `python -m deploy start|serve|apps|config`. A thin layer over deploy.serve and
 deploy.config.
 
+  start   one Streamlit process on this machine, warmed as soon as it answers (a class, a talk)
   serve   N Streamlit processes on this machine behind HAProxy, in the foreground
   apps    only the Streamlit processes (an app machine behind another machine's balancer)
   config  print the balancer's configuration for processes on any machines
@@ -12,7 +13,7 @@ import os
 import sys
 
 from deploy.config import Server, parse_server, render
-from deploy.serve import APP, run_apps, serve as run_serve
+from deploy.serve import APP, run_apps, serve as run_serve, start as run_start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     cores = os.cpu_count() or 1
+
+    start = sub.add_parser("start", help="one warmed Streamlit process on this machine")
+    start.add_argument("--port", type=int, default=8501, help="port (default: 8501)")
+    start.add_argument("--address", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only; "
+                            "0.0.0.0 for every interface)")
+    start.add_argument("--app", default=APP, help=f"the Streamlit script (default: {APP})")
+    start.add_argument("--browser", action="store_true",
+                       help="open the dashboard in this machine's browser once it is ready")
 
     serve = sub.add_parser("serve", help="Streamlit processes behind HAProxy on this machine")
     serve.add_argument("--processes", type=int, default=cores,
@@ -67,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(err))
         return 0
 
+    if args.command == "start":
+        return run_start(args.port, address=args.address, app=args.app,
+                         open_browser=args.browser)
     if args.command == "apps":
         servers = [Server(f"app{i}", args.address, args.backend_port + i - 1)
                    for i in range(1, args.processes + 1)]

@@ -14,6 +14,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 from deploy.config import INSTALL_HINT, Server, haproxy_path, local_servers, render
@@ -184,8 +186,9 @@ def _stop_all(children: list[Child]) -> None:
 
 
 def run_apps(servers: list[Server], bind_address: str, *, restart: bool = True,
-             app: str = APP) -> int:
-    """Only the Streamlit processes (on a machine behind another machine's balancer)."""
+             app: str = APP, on_landing: Callable[[Server], None] | None = None) -> int:
+    """Only the Streamlit processes (on a machine behind another machine's balancer).
+    `on_landing(server)`: called when a process's landing page is warm."""
     stop = threading.Event()
     _install_signal_handlers(stop)
     pairs = [(s, streamlit_child(s, bind_address, app)) for s in servers]
@@ -194,7 +197,7 @@ def run_apps(servers: list[Server], bind_address: str, *, restart: bool = True,
             child.start()
         wait_healthy(pairs, stop)
         for server, _ in pairs:
-            warm_process(server)
+            warm_process(server, on_landing=on_landing)
         announce({"ready": True, "servers": [
             {"name": s.name, "address": s.address, "pid": c.proc.pid} for s, c in pairs]})
         return supervise(pairs, stop, restart=restart)
@@ -206,9 +209,31 @@ def run_apps(servers: list[Server], bind_address: str, *, restart: bool = True,
         _stop_all([c for _, c in pairs])
 
 
-def warm_process(server: Server) -> None:
+def start(port: int, *, address: str = "127.0.0.1", app: str = APP,
+          open_browser: bool = False) -> int:
+    """One Streamlit process on this machine, warmed as soon as it answers (`python -m deploy
+    start`): for a class, a talk or a laptop. `streamlit run dashboard.py` runs no app code
+    before its first reader's page (Streamlit has no start-up hook outside a session), so that
+    reader waits for the imports, tables and figures; here the warm-up has done them first
+    (benchmarks/bench_first_visit.py). It accepts readers from its first second, and says (and,
+    with `open_browser`, opens the browser) once the landing page is warm: a reader before that
+    shares the one core with the warm-up. One process, so presenter rooms work (README)."""
+    host = "localhost" if address in ("127.0.0.1", "localhost", "::1", "0.0.0.0") else address
+    url = f"http://{host}:{port}"
+    log(f"starting the dashboard at {url} (Ctrl-C stops it)")
+
+    def ready(server: Server) -> None:
+        log(f"ready: open {url} (its first page is warm; the other pages follow within seconds)")
+        if open_browser:
+            webbrowser.open(url)
+
+    return run_apps([Server("app1", address, port)], address, app=app, on_landing=ready)
+
+
+def warm_process(server: Server, on_landing: Callable[[Server], None] | None = None) -> None:
     """Warm one healthy process in the background: every page's default view runs once
-    (app.glue.warmup), while the process already accepts readers."""
+    (app.glue.warmup), while the process already accepts readers; `on_landing(server)` once its
+    landing page is warm."""
     from app.glue import warmup  # noqa: PLC0415 (imports Streamlit, only when warming)
 
     host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "*") else server.host
@@ -220,11 +245,20 @@ def warm_process(server: Server) -> None:
                 "are computed at their first visit instead")
             return
         pages = result if isinstance(result, list) else []
-        announce({"warm": server.name, "seconds": round(time.monotonic() - started, 1),
-                  "pages": len(pages), "problems": [p["page"] for p in pages
-                                                    if p.get("exceptions") or p.get("errors")]})
+        seconds = round(time.monotonic() - started, 1)
+        problems = [p["page"] for p in pages if p.get("exceptions") or p.get("errors")]
+        log(f"{server.name}: {len(pages)} pages warm after {seconds} s"
+            + (f"; these drew an error: {', '.join(problems)}" if problems else ""))
+        announce({"warm": server.name, "seconds": seconds, "pages": len(pages),
+                  "problems": problems})
 
-    warmup.warm_in_thread(f"http://{host}:{server.port}", done=done)
+    def landing(report: dict) -> None:
+        announce({"landing_warm": server.name, "seconds": round(time.monotonic() - started, 1)})
+        if on_landing is not None:
+            on_landing(server)
+
+    warmup.warm_in_thread(f"http://{host}:{server.port}", done=done, on_first=landing,
+                          pause_after_first=warmup.AFTER_LANDING_PAUSE_S)
 
 
 def serve(processes: int, port: int, *, address: str = "*", backend_port: int = 0,

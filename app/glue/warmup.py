@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -22,6 +23,9 @@ import streamlit as st
 # After the first script run of a process, wait this long before warming the other pages, so
 # the first reader's own page is not slowed by the warm-up competing for the same core.
 SELF_WARM_DELAY_S = 3.0
+# A warm-up from the server's start (python -m deploy start|serve) pauses this long after the
+# landing page, for the same reason: a reader may be opening it right then.
+AFTER_LANDING_PAUSE_S = 3.0
 PAGE_TIMEOUT_S = 120.0
 USER_AGENT = "benzo-dashboard-warmup"
 """How a warm-up session introduces itself (its websocket's User-Agent), so the page run it asks
@@ -75,11 +79,17 @@ async def ws_run(ws: Any, page_name: str, widget_states: Any = None,
                 return out
 
 
-async def warm(base_url: str, *, skip: tuple[str, ...] = (),
+async def warm(base_url: str, *, skip: tuple[str, ...] = (), pause_after_first: float = 0.0,
+               on_first: Callable[[dict[str, Any]], None] | None = None,
                timeout: float = PAGE_TIMEOUT_S) -> list[dict[str, Any]]:
     """Run every page of the server at `base_url` (http://host:port[/base]) once, default view,
     one after another in one session; returns, per page, its url path, script time (ms) and any
-    exception or error box. `skip`: url paths already warm (the page a reader just opened)."""
+    exception or error box. `skip`: url paths already warm (the page a reader just opened).
+    `pause_after_first`: seconds to wait after the landing page, which warms what every page
+    shares (imports, tables), before the others, so a reader who arrives with the server does
+    not share its one core with the rest of the warm-up (benchmarks/bench_first_visit.py).
+    `on_first(report)`: called once the landing page is warm (python -m deploy start says then
+    that the dashboard is ready)."""
     import websockets
 
     host_and_path = base_url.split("://", 1)[1].rstrip("/")
@@ -91,6 +101,10 @@ async def warm(base_url: str, *, skip: tuple[str, ...] = (),
         first = await ws_run(ws, "", timeout=timeout)
         report.append({"page": "", "ms": round(first.get("ms", 0)),
                        "exceptions": first["exceptions"], "errors": first["errors"]})
+        if on_first is not None:
+            on_first(report[0])
+        if pause_after_first > 0:
+            await asyncio.sleep(pause_after_first)
         for page in first["pages"]:
             if not page or page in skip:
                 continue
@@ -102,13 +116,17 @@ async def warm(base_url: str, *, skip: tuple[str, ...] = (),
 
 
 def warm_in_thread(base_url: str, *, delay: float = 0.0, skip: tuple[str, ...] = (),
+                   pause_after_first: float = 0.0,
+                   on_first: Callable[[dict[str, Any]], None] | None = None,
                    done: Any = None) -> threading.Thread:
     """`warm` in a daemon thread of its own (its own event loop), after `delay` seconds;
     `done(report or exception)` is called at the end."""
     def run() -> None:
         time.sleep(delay)
         try:
-            result: Any = asyncio.run(warm(base_url, skip=skip))
+            result: Any = asyncio.run(warm(base_url, skip=skip,
+                                           pause_after_first=pause_after_first,
+                                           on_first=on_first))
         except Exception as err:  # noqa: BLE001 a failed warm-up only costs speed; say so
             result = err
         if done is not None:

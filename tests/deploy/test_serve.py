@@ -123,3 +123,44 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_start_runs_one_process_warms_every_page_and_stops_on_sigterm():
+    """`python -m deploy start`, for real: it names its address, the process answers its health
+    check, every page is warmed with no error, and SIGTERM stops it with nothing left listening."""
+    import json
+    import signal
+    import urllib.request
+
+    from devtools import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "deploy", "start", "--port", str(port)],
+                            cwd=serve.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 180
+        warm = None
+        while warm is None and time.monotonic() < deadline and proc.poll() is None:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith('[deploy] event {"warm"'):
+                warm = json.loads(line.split("event ", 1)[1])
+        assert warm is not None, "".join(lines[-30:])
+        said = "".join(lines)
+        assert f"[deploy] starting the dashboard at http://localhost:{port}" in said
+        ready = said.index(f"[deploy] ready: open http://localhost:{port}")
+        assert ready < said.index('[deploy] event {"warm"'), "ready once the landing page is"
+        assert '[deploy] event {"landing_warm": "app1"' in said
+        assert warm["pages"] >= 10 and warm["problems"] == [], warm
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()

@@ -1,9 +1,11 @@
 """app/glue/warmup.py: a warm-up session runs every page of a real server once, default view,
-reading the page list from the server itself, with no exception or error box; a script run
-under AppTest (no server) starts no warm-up; the server's own address is where it listens."""
+reading the page list from the server itself, with no exception or error box, saying when the
+landing page is warm and pausing after it when asked; a script run under AppTest (no server)
+starts no warm-up; the server's own address is where it listens."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,8 +28,13 @@ def test_a_warm_up_runs_every_page_once_without_errors(server):
     assert {r["page"] for r in report} == expected, "every page of dashboard.py, from the server"
     assert all(not r["exceptions"] and not r["errors"] and not r.get("not_found")
                for r in report), [r for r in report if r["exceptions"] or r["errors"]]
-    skipped = asyncio.run(warmup.warm(server, skip=("states",)))
+    firsts: list[dict] = []
+    began = time.monotonic()
+    skipped = asyncio.run(warmup.warm(server, skip=("states",), pause_after_first=0.5,
+                                      on_first=firsts.append))
     assert "states" not in {r["page"] for r in skipped}
+    assert [r["page"] for r in firsts] == [""], "told once, when the landing page is warm"
+    assert time.monotonic() - began >= 0.5, "the pause after the landing page"
 
 
 def test_a_script_run_without_a_server_starts_no_warm_up(monkeypatch):
