@@ -239,10 +239,20 @@ def warm_process(server: Server, on_landing: Callable[[Server], None] | None = N
     host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "*") else server.host
     started = time.monotonic()
 
+    landed = threading.Event()
+
+    def landing(report: dict) -> None:
+        landed.set()
+        announce({"landing_warm": server.name, "seconds": round(time.monotonic() - started, 1)})
+        if on_landing is not None:
+            on_landing(server)
+
     def done(result: object) -> None:
         if isinstance(result, Exception):
             log(f"{server.name}: warm-up failed ({type(result).__name__}: {result}); its pages "
                 "are computed at their first visit instead")
+            if not landed.is_set() and on_landing is not None:
+                on_landing(server)  # it serves readers all the same
             return
         pages = result if isinstance(result, list) else []
         seconds = round(time.monotonic() - started, 1)
@@ -251,11 +261,6 @@ def warm_process(server: Server, on_landing: Callable[[Server], None] | None = N
             + (f"; these drew an error: {', '.join(problems)}" if problems else ""))
         announce({"warm": server.name, "seconds": seconds, "pages": len(pages),
                   "problems": problems})
-
-    def landing(report: dict) -> None:
-        announce({"landing_warm": server.name, "seconds": round(time.monotonic() - started, 1)})
-        if on_landing is not None:
-            on_landing(server)
 
     warmup.warm_in_thread(f"http://{host}:{server.port}", done=done, on_first=landing,
                           pause_after_first=warmup.AFTER_LANDING_PAUSE_S)

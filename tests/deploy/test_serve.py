@@ -164,3 +164,16 @@ def test_start_runs_one_process_warms_every_page_and_stops_on_sigterm():
         if proc.poll() is None:
             proc.kill()
         proc.stdout.close()
+
+
+def test_a_failed_warm_up_still_says_ready_and_why(monkeypatch, capsys):
+    from app.glue import warmup
+
+    def failing(url, *, done, on_first, pause_after_first):
+        done(RuntimeError("connection refused"))
+
+    monkeypatch.setattr(warmup, "warm_in_thread", failing)
+    readies: list[Server] = []
+    serve.warm_process(SERVER, on_landing=readies.append)
+    assert readies == [SERVER], "the process serves readers all the same"
+    assert "app1: warm-up failed (RuntimeError: connection refused)" in capsys.readouterr().out
