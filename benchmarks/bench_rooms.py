@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from devtools import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop_streamlit  # noqa: E402
 from tests.browser.presenting import (  # noqa: E402
-    now_ms, room_in_link, seconds_until_shown, wait_for_run, wait_for_slide, watch_for_slide)
+    now_ms, room_in_link, seconds_until_shown, wait_for_keys, wait_for_run, wait_for_slide,
+    watch_for_slide)
 
 MAX_FOLLOWERS = 40
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -71,9 +72,13 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             audience = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-            audience.goto(f"{url}/present?slide=10")  # withdrawal: a text slide
-            wait_for_slide(audience, 9)
+            # Moves go between two text slides (withdrawal and the one after it), found in the
+            # deck by name: a slide added before them moves their numbers.
+            first, second = text_slides()
+            audience.goto(f"{url}/present?slide={first}")
+            wait_for_slide(audience, first)
             wait_for_run(audience)
+            wait_for_keys(audience)
             code, _ = room_in_link(audience)
             students, contexts = [], []
             for count in counts:
@@ -92,10 +97,10 @@ def main() -> None:
                 lags: list[float] = []
                 before, started = cpu_seconds(server.pid), time.monotonic()
                 for move in range(args.moves):
-                    target = 10 if move % 2 == 0 else 9
+                    target = second if move % 2 == 0 else first
                     watch_for_slide([audience, *students], target)
                     start = now_ms(audience)
-                    audience.keyboard.press("ArrowRight" if target == 10 else "ArrowLeft")
+                    audience.keyboard.press("ArrowRight" if target == second else "ArrowLeft")
                     shown = seconds_until_shown([audience, *students], start, timeout=20)
                     lags.extend(shown[1:] if students else shown)
                     time.sleep(1)
@@ -123,6 +128,13 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1))
     print(json.dumps(rows))
+
+
+def text_slides(slug: str = "withdrawal") -> tuple[int, int]:
+    """The numbers of the slide named `slug` and of the next one."""
+    from app.presenting import deck
+    number = next(s.number for s in deck.load_slides() if s.slug == slug)
+    return number, number + 1
 
 
 def slide_number_of(page) -> int:
