@@ -46,7 +46,7 @@ def test_a_single_year_slider_shows_its_range_ends(page, app_url):
 
 @pytest.mark.parametrize("path", ["nonfatal?states=WV,MA,FL,NY,KY",
                                   "states?states=WV,KY,TN,NV,ME",
-                                  "illicit?states=WV,PA,OH,KY,TN"])
+                                  "illicit?view=compare&states=WV,PA,OH,KY,TN"])
 def test_five_chosen_states_stay_inside_their_picker(page, app_url, path):
     open_at_720(page, app_url, path)
     picker = page.get_by_test_id("stMultiSelect").first

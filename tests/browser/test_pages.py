@@ -47,7 +47,8 @@ OVERFLOWING_TEXT = """() => {
 
 
 # Views a reader reaches by a link that draw other charts than their page's first view.
-LINKED_VIEWS = ["who?section=nonfatal", "who?section=ct", "states?view=ranking"]
+LINKED_VIEWS = ["who?section=nonfatal", "who?section=ct", "states?view=ranking",
+                "illicit?view=states", "illicit?view=compare", "nonfatal?view=discharge"]
 VIEWS = [served_at for served_at, _ in page_paths()] + LINKED_VIEWS
 
 
