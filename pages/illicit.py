@@ -95,18 +95,17 @@ def combined_section() -> None:
         blocks.chart_block(cache.figure(lines.time_series, trend, events=events), trend,
                            provenance.table_caption_text("sudors_state"), "illicit_sudors_trend",
                            export_title=title)
-        censored = nonfatal.censored_points(trend, labels={g: drug_name(g) for g in
-                                                           nonfatal.DETECTED_BENZODIAZEPINES})
+        censored = cache.call(nonfatal.censored_points, trend, labels={
+            g: drug_name(g) for g in nonfatal.DETECTED_BENZODIAZEPINES})
         if censored:
             st.caption(text("censored", points=", ".join(censored)))
     with figures_column:
         scope = f"{drug_name(drug)} detected; all participating jurisdictions combined"
-        layout.labelled_metric(f"Deaths with {drug_name(drug).lower()} detected, {year}",
-                               nonfatal.year_value_text(view.total_deaths, year, "deaths"),
+        deaths = cache.call(nonfatal.year_value_text, view.total_deaths, year, "deaths")
+        percent = cache.call(nonfatal.year_value_text, view.total_percent, year, "percent")
+        layout.labelled_metric(f"Deaths with {drug_name(drug).lower()} detected, {year}", deaths,
                                help=scope)
-        layout.labelled_metric(f"Percent of overdose deaths, {year}",
-                               nonfatal.year_value_text(view.total_percent, year, "percent"),
-                               help=scope)
+        layout.labelled_metric(f"Percent of overdose deaths, {year}", percent, help=scope)
         layout.labelled_metric(f"Jurisdictions reporting, {year}",
                                str(view.jurisdictions_by_year.get(year, 0)))
         layout.key_figures_note(view.total_deaths[view.total_deaths["year"] == year])

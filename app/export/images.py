@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,8 +40,22 @@ class ExportError(RuntimeError):
     """Image export failed (no browser, render error); the message says what to do."""
 
 
+BROWSER_RECHECK_S = 60.0
+_browser_found: tuple[float, str | None] | None = None  # (monotonic time looked, path)
+
+
 def browser_path() -> str | None:
-    """The Chromium kaleido will use (choreographer's own search), or None when there is none."""
+    """The Chromium kaleido will use (choreographer's own search), or None when there is none.
+    Looked up again after BROWSER_RECHECK_S: every chart's buttons ask on every run (the search
+    takes ~3 ms), and a browser installed while the server runs is found within a minute."""
+    global _browser_found
+    now = time.monotonic()
+    if _browser_found is None or now - _browser_found[0] > BROWSER_RECHECK_S:
+        _browser_found = (now, _find_browser())
+    return _browser_found[1]
+
+
+def _find_browser() -> str | None:
     from choreographer.browsers.chromium import Chromium
     try:
         return Chromium.find_browser(skip_local=False)
