@@ -1,6 +1,7 @@
-"""The documentation matches the project: the README's first two commands install and run the
-dashboard and run the tests; dashboard.py's page list and pages/ agree; every processed table in
-the manifest can be downloaded from the Data and methods page."""
+"""The documentation matches the project: the README's first two commands install and start the
+dashboard (python -m deploy start, on dashboard.py) and run the tests; dashboard.py's page list
+and pages/ agree; every processed table in the manifest can be downloaded from the Data and
+methods page."""
 from __future__ import annotations
 
 import ast
@@ -9,6 +10,8 @@ import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from deploy import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,9 +32,11 @@ def test_readme_starts_with_the_install_and_run_then_the_test_command():
     assert len(blocks) >= 2, "the README needs at least two fenced commands"
     install_and_run, tests = blocks[0], blocks[1]
     assert "pip install -r requirements.txt" in install_and_run
-    assert "streamlit run dashboard.py" in install_and_run
+    # `python -m deploy start` runs dashboard.py in one warmed Streamlit process.
+    assert install_and_run.endswith("python -m deploy start"), install_and_run
+    assert serve.APP == "dashboard.py" and (ROOT / serve.APP).is_file()
     assert re.fullmatch(r"python -m pytest\b.*", tests), tests
-    assert (ROOT / "requirements.txt").is_file() and (ROOT / "dashboard.py").is_file()
+    assert (ROOT / "requirements.txt").is_file()
 
 
 def test_every_listed_page_exists_and_every_page_is_listed():
