@@ -24,8 +24,11 @@ import streamlit as st
 # the first reader's own page is not slowed by the warm-up competing for the same core.
 SELF_WARM_DELAY_S = 3.0
 # A warm-up from the server's start (python -m deploy start|serve) pauses this long after the
-# landing page, for the same reason: a reader may be opening it right then.
-AFTER_LANDING_PAUSE_S = 3.0
+# landing page, for the same reason: a reader may be opening it right then, and the browser takes
+# 2-6 s to draw it (3 s was too short on a slower 2-core machine: the reader who came at "ready"
+# shared the core with the warm-up, 1.47x the bare page against 1.26x once all was warm;
+# benchmarks/RESULTS.md, round 7). All pages are warm a few seconds later in exchange.
+AFTER_LANDING_PAUSE_S = 8.0
 PAGE_TIMEOUT_S = 120.0
 USER_AGENT = "benzo-dashboard-warmup"
 """How a warm-up session introduces itself (its websocket's User-Agent), so the page run it asks
