@@ -178,7 +178,7 @@ def change_widget(at, widget, timeout: float, memory: dict[str, Any]) -> str:
 def share_compiled_scripts() -> None:
     """One ScriptCache for every AppTest run of this process, as a server has one per process
     (Runtime): AppTest makes a new one per run, so each run compiled dashboard.py and the page
-    again, with Streamlit's magic rewrite (25-60 ms a run on the longer pages, measured on a
+    again, with Streamlit's magic rewrite (up to 45 ms a run on the longer pages, round 7's
     2-core machine), which the server does once, on its first run of each file."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import app_test, local_script_runner
