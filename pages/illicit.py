@@ -158,11 +158,7 @@ def compare_section() -> None:
 SECTIONS = {"combined": ("Participating jurisdictions combined", combined_section),
             "states": ("States in one year", states_section),
             "compare": ("States over time", compare_section)}
-tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="view")
-for token, tab in tabs.items():
-    with tab:
-        if tab.open:
-            SECTIONS[token][1]()
+layout.section_tabs(SECTIONS, key="view")
 
 st.markdown(text("sudors", jurisdictions=", ".join(
     f"{n} in {y}" for y, n in cache.call(nonfatal.jurisdictions_per_year, detected).items())))

@@ -118,11 +118,7 @@ def discharge_section() -> None:
 # slider instead of three charts and a slider (benchmarks/RESULTS.md, section 3a).
 SECTIONS = {"visits": ("Emergency visits by month (DOSE-SYS)", syndromic_section),
             "discharge": ("Visits and hospital stays by year (DOSE-DIS)", discharge_section)}
-tabs = urlstate.tabs({token: label for token, (label, _) in SECTIONS.items()}, key="view")
-for token, tab in tabs.items():
-    with tab:
-        if tab.open:
-            SECTIONS[token][1]()
+layout.section_tabs(SECTIONS, key="view")
 layout.newer_data_notes(provenance.table_source_id("dose_syndromic"))
 
 with notices:
